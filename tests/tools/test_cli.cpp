@@ -1,0 +1,115 @@
+// The CLI contract: --help, --json as the last stdout line, exit codes,
+// clear messages for bad input, no damage to existing outputs.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "common/atomic_file.h"
+
+namespace {
+const std::string kCli = TINYWALK_CLI;
+const std::string kSrc = TINYWALK_SOURCE_DIR;
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+  std::string last_line() const {
+    std::string s = out;
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    return s.substr(s.find_last_of('\n') == std::string::npos ? 0 : s.find_last_of('\n') + 1);
+  }
+};
+
+Result run(const std::string& args) {
+  const std::string err_path = ::testing::TempDir() + "/cli_err.txt";
+  Result r;
+  FILE* p = popen((kCli + " " + args + " 2>" + err_path).c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = tinywalk::read_file(err_path);
+  return r;
+}
+
+std::string temp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+}  // namespace
+
+TEST(Cli, EveryCommandHasHelp) {
+  for (const char* cmd : {"sim", "robot"}) {
+    Result r = run(std::string(cmd) + " --help");
+    EXPECT_EQ(r.code, 0) << cmd;
+    EXPECT_NE(r.out.find("usage: tinywalk " + std::string(cmd)), std::string::npos) << cmd;
+    EXPECT_NE(r.out.find("--json"), std::string::npos) << cmd;
+  }
+  EXPECT_EQ(run("--help").code, 0);
+  EXPECT_EQ(run("frobnicate").code, 2);
+}
+
+TEST(Cli, SimStandsAndPrintsJsonLast) {
+  const std::string csv = ::testing::TempDir() + "/stand.csv";
+  Result r = run("sim --pose stand --seconds 2 --out " + csv + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string j = r.last_line();
+  EXPECT_EQ(j.front(), '{');
+  EXPECT_NE(j.find("\"fell\":false"), std::string::npos) << j;
+  for (const char* key : {"\"base_height_m\":", "\"distance_m\":", "\"physics_steps_per_s\":"})
+    EXPECT_NE(j.find(key), std::string::npos) << key;
+  const std::string log = tinywalk::read_file(csv);
+  EXPECT_EQ(log.rfind("t,base_x,base_y,base_z", 0), 0u);
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1 + 61);  // header + 2 s / 33 ms
+}
+
+TEST(Cli, RobotSummary) {
+  Result r = run("robot --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.last_line().find("\"num_joints\":8"), std::string::npos);
+  Result d = run("robot --dump-defaults");
+  EXPECT_EQ(d.code, 0);
+  EXPECT_NE(d.out.find("stall_torque:"), std::string::npos);
+}
+
+TEST(Cli, BadInputExitsTwoWithAClearMessage) {
+  struct Case {
+    std::string args, expect;
+  } cases[] = {
+      {"sim --robot /no/such/robot.yaml", "/no/such/robot.yaml: cannot open"},
+      {"sim --seconds abc", "--seconds: expected a finite number"},
+      {"sim --bogus 1", "--bogus: unknown option"},
+      {"sim --control-dt 0.0335", "control_dt: expected a whole multiple of physics_dt"},
+      {"sim --physics-dt -1", "--physics-dt: expected a number > 0"},
+      {"sim --pose crouch --seconds 0.1", "--pose: expected 'stand' or 'zero'"},
+      {"sim --config " + temp("bad_sim.yaml", "physics_dt: 0.001\nphysic_dt: 2\n"), "physic_dt: unknown key"},
+      {"sim --gait " + temp("bad_gait.yaml", "frames:\n  - [1, 2, 3]\n"), "expected 8 angles per frame"},
+      {"robot --robot " + temp("bad_robot.yaml", "name: x\nurdf: [1\n"), "malformed YAML"},
+  };
+  for (const auto& c : cases) {
+    Result r = run(c.args + " --json");
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_NE(r.last_line().find("\"ok\":false"), std::string::npos) << c.args;
+  }
+}
+
+TEST(Cli, FailedRunLeavesAnExistingOutputUntouched) {
+  const std::string csv = temp("keep.csv", "precious\n");
+  Result r = run("sim --gait " + temp("bad_gait2.yaml", "frames: []\n") + " --out " + csv);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(tinywalk::read_file(csv), "precious\n");
+}
+
+TEST(Cli, FallIsACheckFailure) {
+  // A "gait" that folds every leg up backwards drops the torso to the ground.
+  const std::string fold = temp("fold.yaml", "frame_duration: 0.1\nframes:\n  - [-85, -70, -85, -70, -85, -70, -85, -70]\n");
+  Result r = run("sim --gait " + fold + " --settle 0.2 --seconds 3 --json");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.last_line().find("\"fell\":true"), std::string::npos) << r.last_line();
+}

@@ -1,0 +1,99 @@
+// tinywalk sim: one headless episode of the simulated robot.
+#include <cstdio>
+
+#include "common/error.h"
+#include "sim/sim_run.h"
+#include "tools/cli.h"
+
+namespace tinywalk::cli {
+
+int cmd_sim(int argc, char** argv) {
+  return run("sim", argc, argv, [&](bool&) {
+    Args a("sim", "Run the simulated robot headless: hold a pose, or play an open-loop gait table, and log every control step.\n"
+                  "Exit code 1 if the robot fell or the physics failed.");
+    a.option("robot", "FILE", "robot description YAML", sim::default_robot_path())
+        .option("config", "FILE", "simulation settings YAML (configs/sim/default.yaml); flags below override it")
+        .option("pose", "stand|zero", "pose to start in and hold", "stand")
+        .option("gait", "FILE", "open-loop gait table YAML to play after --settle seconds (e.g. configs/gaits/bittle_trot.yaml)")
+        .option("seconds", "S", "simulated time", "10")
+        .option("settle", "S", "seconds to hold the pose before the gait starts", "0.5")
+        .option("seed", "N", "episode seed (randomization, noise, pushes)", "0")
+        .flag("randomize", "sample the robot's domain-randomization ranges for this episode")
+        .option("physics-dt", "S", "physics step (overrides the config)")
+        .option("control-dt", "S", "control period, a multiple of the physics step (overrides the config)")
+        .option("out", "FILE", "write a CSV log, one row per control step")
+        .flag("dump-config", "print the simulation settings in effect as YAML and exit");
+    if (!a.parse(argc, argv)) return kOk;
+
+    // Settings: defaults, then the config file, then flags.
+    sim::SimConfig cfg;
+    std::string cfg_name = "command line";
+    if (a.has("config")) {
+      cfg = sim::load_sim_config(a.str("config"));
+      cfg_name = a.str("config");
+    }
+    if (a.has("physics-dt")) cfg.physics_dt = a.num("physics-dt");
+    if (a.has("control-dt")) cfg.control_dt = a.num("control-dt");
+    if (a.on("randomize")) cfg.randomize = true;
+    if (!(cfg.physics_dt > 0)) throw InputError("", "--physics-dt", "expected a number > 0");
+    if (!(cfg.control_dt > 0)) throw InputError("", "--control-dt", "expected a number > 0");
+    cfg.validate(cfg_name);
+    if (a.on("dump-config")) {
+      std::printf("%s", config::to_yaml(cfg).c_str());
+      return kOk;
+    }
+    sim::SimRunOptions o;
+    o.pose = a.str("pose");
+    o.gait_path = a.str("gait");
+    o.seconds = a.num("seconds");
+    o.settle = a.num("settle");
+    o.seed = a.u64("seed");
+    o.csv_path = a.str("out");
+    if (!(o.seconds > 0) || o.seconds > 1e6) throw InputError("", "--seconds", "expected a number in (0, 1e6]");
+    if (o.settle < 0) throw InputError("", "--settle", "expected a number >= 0");
+    if (show_progress() && !a.json())
+      o.progress = [](double t, double total) { std::fprintf(stderr, "\r  simulated %.0f / %.0f s", t, total); };
+
+    const sim::Robot robot = sim::load_robot(a.str("robot"));
+    const sim::SimRunSummary s = sim::run_sim(robot, cfg, o);
+    if (o.progress) std::fprintf(stderr, "\n");
+    const bool ok = s.status == sim::Status::Running;
+
+    std::printf("robot %s, %s%s, %.2f s simulated: %s%s%s\n", robot.config.name.c_str(),
+                o.gait_path.empty() ? ("pose " + o.pose).c_str() : ("gait " + o.gait_path).c_str(),
+                cfg.randomize ? ", randomized" : "", s.seconds, sim::to_string(s.status), s.reason.empty() ? "" : ": ",
+                s.reason.c_str());
+    std::printf("  base height %.4f m (min %.4f), moved %.3f m (forward %.3f m, %.3f m/s), heading change %.1f deg\n",
+                s.base_height_m, s.min_base_height_m, s.distance_m, s.forward_m, s.mean_speed_mps, s.heading_change_deg);
+    std::printf("  max tilt %.1f deg, max servo torque %.3f N m, %.0f physics steps/s%s%s\n", s.max_tilt_deg, s.max_torque_nm,
+                s.physics_steps_per_s, o.csv_path.empty() ? "" : ", log: ", o.csv_path.c_str());
+    if (a.json()) {
+      JsonObject j;
+      j.add("ok", ok)
+          .add("robot", robot.config.name)
+          .add("mode", o.gait_path.empty() ? "pose:" + o.pose : "gait:" + o.gait_path)
+          .add("seed", o.seed)
+          .add("randomized", cfg.randomize)
+          .add("status", sim::to_string(s.status))
+          .add("reason", s.reason)
+          .add("fell", s.status == sim::Status::Fell)
+          .add("numerical_failure", s.status == sim::Status::NumericalFailure)
+          .add("seconds", s.seconds)
+          .add("physics_steps", s.physics_steps)
+          .add("physics_steps_per_s", s.physics_steps_per_s)
+          .add("base_height_m", s.base_height_m)
+          .add("min_base_height_m", s.min_base_height_m)
+          .add("distance_m", s.distance_m)
+          .add("forward_m", s.forward_m)
+          .add("mean_speed_mps", s.mean_speed_mps)
+          .add("heading_change_deg", s.heading_change_deg)
+          .add("max_tilt_deg", s.max_tilt_deg)
+          .add("max_torque_nm", s.max_torque_nm);
+      if (!o.csv_path.empty()) j.add("csv", o.csv_path);
+      print_json(j);
+    }
+    return ok ? kOk : kCheckFailed;
+  });
+}
+
+}  // namespace tinywalk::cli

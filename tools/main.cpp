@@ -1,0 +1,51 @@
+// tinywalk: one CLI with a subcommand per pipeline stage.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "tools/cli.h"
+
+namespace tinywalk::cli {
+int cmd_sim(int argc, char** argv);
+int cmd_robot(int argc, char** argv);
+}  // namespace tinywalk::cli
+
+namespace {
+struct Command {
+  const char* name;
+  int (*fn)(int, char**);
+  const char* summary;
+};
+const Command kCommands[] = {
+    {"sim", tinywalk::cli::cmd_sim, "run the simulated robot headless: hold a pose or play an open-loop gait"},
+    {"robot", tinywalk::cli::cmd_robot, "load and check a robot description (YAML + URDF); print its model or defaults"},
+};
+
+void usage() {
+  std::printf("usage: tinywalk <command> [options]   (tinywalk <command> --help for its options)\n\ncommands:\n");
+  for (const auto& c : kCommands) std::printf("  %-10s %s\n", c.name, c.summary);
+  std::printf("  %-10s %s\n", "version", "print the version");
+  std::printf("\nevery command takes --json: one JSON summary object as the last line of stdout.\n");
+  std::printf("exit codes: 0 success, 1 a check failed, 2 bad input or usage\n");
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    usage();
+    return argc < 2 ? tinywalk::cli::kBadInput : tinywalk::cli::kOk;
+  }
+  const std::string name = argv[1];
+  if (name == "version" || name == "--version") {
+    bool json = false;
+    for (int i = 2; i < argc; ++i) json |= !std::strcmp(argv[i], "--json");
+    if (json) tinywalk::cli::print_json(tinywalk::JsonObject().add("ok", true).add("version", TINYWALK_VERSION));
+    else std::printf("tinywalk %s\n", TINYWALK_VERSION);
+    return 0;
+  }
+  for (const auto& c : kCommands)
+    if (name == c.name) return c.fn(argc - 2, argv + 2);
+  std::fprintf(stderr, "tinywalk: unknown command '%s'\n\n", name.c_str());
+  usage();
+  return tinywalk::cli::kBadInput;
+}
