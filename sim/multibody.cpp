@@ -7,6 +7,7 @@
 #include <BulletDynamics/ConstraintSolver/btContactSolverInfo.h>
 #include <BulletDynamics/Featherstone/btMultiBody.h>
 #include <BulletDynamics/Featherstone/btMultiBodyDynamicsWorld.h>
+#include <BulletDynamics/Featherstone/btMultiBodyJointLimitConstraint.h>
 #include <BulletDynamics/Featherstone/btMultiBodyJointMotor.h>
 #include <BulletDynamics/Featherstone/btMultiBodyLinkCollider.h>
 
@@ -71,7 +72,7 @@ struct MultiBodyRobot::Impl {
   std::vector<std::vector<int>> subtree;           // per joint: bodies it moves
   std::vector<btCollisionShape*> shapes;           // owned (children and compounds)
   std::vector<std::pair<btMultiBodyLinkCollider*, int>> colliders;  // owned, with body index
-  std::vector<btMultiBodyJointMotor*> motors;                       // owned
+  std::vector<btMultiBodyConstraint*> motors;                       // owned: friction motors and joint limits
   btAlignedObjectArray<btQuaternion> scratch_q;
   btAlignedObjectArray<btVector3> scratch_m;
 
@@ -189,6 +190,16 @@ MultiBodyRobot::MultiBodyRobot(const RobotModel& model, btMultiBodyDynamicsWorld
     im.motors.push_back(motor);
   }
 
+  // Mechanical joint limits of revolute (not continuous) joints.
+  for (int j = 0; options.joint_limits && j < model.num_joints(); ++j) {
+    const Joint& jt = model.joint(j);
+    if (jt.continuous) continue;
+    auto* limit = new btMultiBodyJointLimitConstraint(mb_, model.joint_body[j] - 1, jt.lower, jt.upper);
+    world.addMultiBodyConstraint(limit);
+    limit->finalizeMultiDof();
+    im.motors.push_back(limit);
+  }
+
   // Subtrees moved by each joint (parents precede children, so one pass suffices).
   im.subtree.resize(model.num_joints());
   for (int j = 0; j < model.num_joints(); ++j) {
@@ -206,7 +217,7 @@ MultiBodyRobot::MultiBodyRobot(const RobotModel& model, btMultiBodyDynamicsWorld
 }
 
 MultiBodyRobot::~MultiBodyRobot() {
-  for (btMultiBodyJointMotor* m : impl_->motors) {
+  for (btMultiBodyConstraint* m : impl_->motors) {
     world_.removeMultiBodyConstraint(m);
     delete m;
   }

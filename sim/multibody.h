@@ -32,6 +32,7 @@ struct BuildOptions {
   std::vector<double> joint_friction;  // N m per joint (size num_joints or empty = 0)
   int collision_group = 2, collision_mask = -1;
   bool self_collision = false;     // collisions between non-adjacent links of the robot
+  bool joint_limits = true;        // enforce the URDF position limits of revolute joints
 };
 
 class MultiBodyRobot {

@@ -237,6 +237,12 @@ class Builder {
     model.source = ctx_.source;
     const urdf::LinkConstSharedPtr root = urdf_.getRoot();
     ctx_.require(root != nullptr, "", "expected exactly one root link (the floating base)");
+    // A massless, shapeless root that only anchors the robot (ROS's "world") means a fixed base.
+    bool anchor = !root->inertial && root->collision_array.empty() && !root->child_joints.empty();
+    for (const auto& j : root->child_joints) anchor = anchor && j->type == urdf::Joint::FIXED;
+    ctx_.require(root->name != "world" && !anchor, link_where(root->name),
+                 "is a fixed anchor (no mass, no shapes): expected a floating base; make the robot's torso the root "
+                 "link and remove the joint that fixes it");
     model.bodies.emplace_back();
     model.bodies[0].name = root->name;
     parts_.emplace_back();

@@ -255,7 +255,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"two_roots.urdf", "orphan", "root"},
                       BadCase{"malformed.urdf", "<link>", "line"},
                       BadCase{"capsule.urdf", "link 'arm'", "capsule"},
-                      BadCase{"two_parents.urdf", "link 'arm'", "more than one joint"}),
+                      BadCase{"two_parents.urdf", "link 'arm'", "more than one joint"},
+                      BadCase{"fixed_base.urdf", "link 'world'", "expected a floating base"}),
     [](const ::testing::TestParamInfo<BadCase>& info) {
       std::string name = info.param.file;
       return name.substr(0, name.find('.'));
