@@ -15,9 +15,11 @@ struct SimRunOptions {
   std::string gait_path;        // if set, play this gait table after `settle` seconds
   double seconds = 10;          // s, episode length
   double settle = 0.5;          // s, hold the pose before the gait starts
-  uint64_t seed = 0;
+  uint64_t seed = 0;            // episode k uses seed + k
+  int episodes = 1;
   std::string csv_path;         // if set, per-control-step log (written atomically)
-  std::function<void(double t, double seconds)> progress;  // called about once per simulated second
+  // Called about once per simulated second: episode index, time in it, episode length.
+  std::function<void(int episode, double t, double seconds)> progress;
 };
 
 struct SimRunSummary {
@@ -36,7 +38,17 @@ struct SimRunSummary {
   double max_torque_nm = 0;        // largest |servo torque| at a control step
 };
 
-SimRunSummary run_sim(const Robot& robot, const SimConfig& config, const SimRunOptions& options);
+struct SimBatchSummary {
+  std::vector<SimRunSummary> runs;  // one per episode
+  int falls = 0;                    // episodes that ended in a fall
+  int numerical_failures = 0;       // episodes that ended with NaN or an exploding state
+  double physics_steps_per_s = 0;   // over all episodes
+  double mean(double SimRunSummary::*field) const;
+};
+
+// Runs options.episodes episodes; the CSV (if any) holds them all, with an
+// `episode` column. Throws InputError for a bad pose or gait file.
+SimBatchSummary run_sim(const Robot& robot, const SimConfig& config, const SimRunOptions& options);
 
 // The CSV header the log uses (one column per quantity, joint names from the robot).
 std::string sim_csv_header(const Robot& robot);

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -42,7 +43,7 @@ struct Cfg {
 
 std::string temp_yaml(const std::string& text) {
   static int k = 0;
-  std::string path = ::testing::TempDir() + "/cfg_" + std::to_string(k++) + ".yaml";
+  std::string path = ::testing::TempDir() + "/cfg_" + std::to_string(::getpid()) + "_" + std::to_string(k++) + ".yaml";
   std::ofstream(path) << text;
   return path;
 }
@@ -125,7 +126,7 @@ TEST(YamlConfig, MissingFileIsAnError) {
 }
 
 TEST(AtomicFile, UncommittedWriteLeavesTheOldFileIntact) {
-  const std::string path = ::testing::TempDir() + "/atomic.txt";
+  const std::string path = ::testing::TempDir() + "/atomic_" + std::to_string(::getpid()) + ".txt";
   write_file_atomic(path, "old");
   {
     AtomicFile f(path);

@@ -1,5 +1,6 @@
 // The robot description: the shipped Bittle model and every bad-input case.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <urdf_parser/urdf_parser.h>
 
 #include <cmath>
@@ -31,7 +32,7 @@ std::string bittle_variant(const std::string& from, const std::string& to) {
   if (text.find(urdf_line) != std::string::npos)  // the copy lives elsewhere: point at the real URDF
     text.replace(text.find(urdf_line), urdf_line.size(), "urdf: " + kSrc + "/configs/robots/bittle.urdf");
   static int k = 0;
-  const std::string path = ::testing::TempDir() + "/.test_variant_" + std::to_string(k++) + ".yaml";
+  const std::string path = ::testing::TempDir() + "/.test_variant_" + std::to_string(::getpid()) + "_" + std::to_string(k++) + ".yaml";
   std::ofstream(path) << text;
   return path;
 }
@@ -165,7 +166,7 @@ TEST(RobotConfigErrors, CrossChecksAgainstTheUrdf) {
 
 TEST(SimConfigErrors, NonPositiveStepsAndNonMultipleControlPeriod) {
   auto err = [](const std::string& text) {
-    const std::string path = ::testing::TempDir() + "/sim_cfg.yaml";
+    const std::string path = ::testing::TempDir() + "/sim_cfg_" + std::to_string(::getpid()) + ".yaml";
     std::ofstream(path) << text;
     try {
       load_sim_config(path);

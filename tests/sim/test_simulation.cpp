@@ -1,5 +1,6 @@
 // The simulated Bittle: standing, walking, determinism, failures.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <fstream>
@@ -24,7 +25,7 @@ constexpr double kDeg = M_PI / 180;
 TEST(Simulation, BittleStandsTenSeconds) {
   SimRunOptions o;
   o.seconds = 10;
-  const SimRunSummary s = run_sim(bittle(), SimConfig{}, o);
+  const SimRunSummary s = run_sim(bittle(), SimConfig{}, o).runs.at(0);
   EXPECT_EQ(s.status, Status::Running) << s.reason;
   EXPECT_NEAR(s.seconds, 10, 0.04);
   EXPECT_GT(s.min_base_height_m, 0.07);
@@ -51,7 +52,7 @@ TEST(Simulation, OpenLoopTrotWalksForward) {
   SimRunOptions o;
   o.seconds = 10;
   o.gait_path = trot();
-  const SimRunSummary s = run_sim(bittle(), SimConfig{}, o);
+  const SimRunSummary s = run_sim(bittle(), SimConfig{}, o).runs.at(0);
   EXPECT_EQ(s.status, Status::Running) << s.reason;
   EXPECT_GT(s.forward_m, 0.2);
   EXPECT_GT(s.mean_speed_mps, 0.02);
@@ -66,7 +67,7 @@ TEST(Simulation, SameSeedSameBytesDifferentSeedDifferentBytes) {
     o.seconds = 3;
     o.gait_path = trot();
     o.seed = seed;
-    o.csv_path = ::testing::TempDir() + "/det_" + std::to_string(seed) + ".csv";
+    o.csv_path = ::testing::TempDir() + "/det_" + std::to_string(::getpid()) + "_" + std::to_string(seed) + ".csv";
     run_sim(bittle(), cfg, o);
     return read_file(o.csv_path);
   };
@@ -158,4 +159,42 @@ TEST(GaitTable, InterpolatesAndLoops) {
     EXPECT_NEAR(a[j], 0.7 * g.frames[0][j] + 0.3 * g.frames[1][j], 1e-12);
   }
   EXPECT_THROW(load_gait_table(trot(), 12), InputError);
+}
+
+TEST(Simulation, ASecondDifferentRobotStandsToo) {
+  // 12 DoF, 13 kg, a rotated hip mount and a continuous joint: nothing in the
+  // simulator may assume Bittle.
+  const Robot q12 = load_robot(kSrc + "/tests/data/quadruped12.yaml");
+  ASSERT_EQ(q12.num_joints(), 12);
+  SimRunOptions o;
+  o.seconds = 3;
+  const SimRunSummary s = run_sim(q12, SimConfig{}, o).runs.at(0);
+  EXPECT_EQ(s.status, Status::Running) << s.reason;
+  EXPECT_GT(s.min_base_height_m, 0.25);
+  EXPECT_LT(s.max_tilt_deg, 5);
+}
+
+TEST(Simulation, EpisodesAreCountedAndSeededInTurn) {
+  SimConfig cfg;
+  cfg.randomize = true;
+  SimRunOptions o;
+  o.seconds = 1;
+  o.episodes = 3;
+  o.seed = 20;
+  o.gait_path = trot();
+  o.csv_path = ::testing::TempDir() + "/episodes_" + std::to_string(::getpid()) + ".csv";
+  const SimBatchSummary b = run_sim(bittle(), cfg, o);
+  ASSERT_EQ(b.runs.size(), 3u);
+  int falls = 0;
+  for (const auto& r : b.runs) falls += r.status == Status::Fell;
+  EXPECT_EQ(b.falls, falls);
+  // Episode 1 of a batch from seed 20 is the same as episode 0 from seed 21.
+  SimRunOptions one = o;
+  one.episodes = 1;
+  one.seed = 21;
+  one.csv_path.clear();
+  const SimRunSummary single = run_sim(bittle(), cfg, one).runs.at(0);
+  EXPECT_EQ(single.forward_m, b.runs[1].forward_m);
+  const std::string log = read_file(o.csv_path);
+  EXPECT_NE(log.find("\n2,"), std::string::npos);  // rows of the third episode
 }

@@ -2,6 +2,7 @@
 // clear messages for bad input, no damage to existing outputs.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -24,7 +25,7 @@ struct Result {
 };
 
 Result run(const std::string& args) {
-  const std::string err_path = ::testing::TempDir() + "/cli_err.txt";
+  const std::string err_path = ::testing::TempDir() + "/cli_err_" + std::to_string(::getpid()) + ".txt";
   Result r;
   FILE* p = popen((kCli + " " + args + " 2>" + err_path).c_str(), "r");
   char buf[4096];
@@ -37,7 +38,7 @@ Result run(const std::string& args) {
 }
 
 std::string temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string path = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path) << text;
   return path;
 }
@@ -55,7 +56,7 @@ TEST(Cli, EveryCommandHasHelp) {
 }
 
 TEST(Cli, SimStandsAndPrintsJsonLast) {
-  const std::string csv = ::testing::TempDir() + "/stand.csv";
+  const std::string csv = ::testing::TempDir() + "/stand_" + std::to_string(::getpid()) + ".csv";
   Result r = run("sim --pose stand --seconds 2 --out " + csv + " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string j = r.last_line();
@@ -64,7 +65,7 @@ TEST(Cli, SimStandsAndPrintsJsonLast) {
   for (const char* key : {"\"base_height_m\":", "\"distance_m\":", "\"physics_steps_per_s\":"})
     EXPECT_NE(j.find(key), std::string::npos) << key;
   const std::string log = tinywalk::read_file(csv);
-  EXPECT_EQ(log.rfind("t,base_x,base_y,base_z", 0), 0u);
+  EXPECT_EQ(log.rfind("episode,t,base_x,base_y,base_z", 0), 0u);
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1 + 61);  // header + 2 s / 33 ms
 }
 
