@@ -1,6 +1,7 @@
 #include "sim/robot_model.h"
 
 #include <console_bridge/console.h>
+#include <tinyxml.h>
 #include <urdf_parser/urdf_parser.h>
 
 #include <Eigen/Eigenvalues>
@@ -53,88 +54,29 @@ std::string num(double v) {
 std::string link_where(const std::string& name) { return "link '" + name + "'"; }
 std::string joint_where(const std::string& name) { return "joint '" + name + "'"; }
 
-// --- Lightweight XML scan ---------------------------------------------------
+// --- XML pre-scan -----------------------------------------------------------
 // urdfdom keeps joints in a std::map, so child_joints come out in alphabetical
-// order and its XML errors carry no line numbers. This scan recovers the
-// document order of the <robot>'s <joint> elements and, for malformed XML, the
-// line of the first structural problem.
+// order, and its XML errors carry no line numbers. TinyXML (urdfdom's own
+// parser) gives both: the document order of the <robot>'s <joint> elements
+// and the line of a syntax error.
 
 struct XmlScan {
   std::map<std::string, int> joint_order;  // joint name -> document index
-  std::string problem;                     // first syntax problem ("" if none seen)
+  std::string problem;                     // syntax problem ("" if the XML is well formed)
 };
 
 XmlScan scan_xml(const std::string& s) {
   XmlScan out;
-  std::vector<std::string> stack;
-  auto line_of = [&](size_t pos) { return 1 + std::count(s.begin(), s.begin() + std::min(pos, s.size()), '\n'); };
-  auto fail = [&](size_t pos, const std::string& what) {
-    out.problem = "XML syntax error at line " + std::to_string(line_of(pos)) + ": " + what;
+  TiXmlDocument doc;
+  doc.Parse(s.c_str());
+  if (doc.Error()) {
+    out.problem = "XML syntax error at line " + std::to_string(doc.ErrorRow()) + ": " + doc.ErrorDesc();
     return out;
-  };
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  size_t i = 0;
-  int joints = 0;
-  while ((i = s.find('<', i)) != std::string::npos) {
-    // Skip comments, CDATA, processing instructions and declarations.
-    const std::pair<const char*, const char*> skips[] = {{"<!--", "-->"}, {"<![CDATA[", "]]>"}, {"<?", "?>"}, {"<!", ">"}};
-    bool skipped = false;
-    for (const auto& [open, close] : skips) {
-      if (s.compare(i, std::strlen(open), open) != 0) continue;
-      size_t e = s.find(close, i + std::strlen(open));
-      if (e == std::string::npos) return fail(i, std::string("'") + open + "' is never closed by '" + close + "'");
-      i = e + std::strlen(close);
-      skipped = true;
-      break;
-    }
-    if (skipped) continue;
-    // Tag name.
-    const size_t start = i;
-    const bool closing = i + 1 < s.size() && s[i + 1] == '/';
-    size_t p = i + 1 + (closing ? 1 : 0);
-    size_t name_begin = p;
-    while (p < s.size() && !is_space(s[p]) && s[p] != '/' && s[p] != '>') ++p;
-    std::string name = s.substr(name_begin, p - name_begin);
-    if (name.empty()) return fail(start, "'<' is not followed by a tag name");
-    // Attributes up to '>' or '/>'.
-    std::map<std::string, std::string> attrs;
-    bool self_closing = false;
-    for (;;) {
-      while (p < s.size() && is_space(s[p])) ++p;
-      if (p >= s.size()) return fail(start, "tag <" + name + "> is not terminated by '>'");
-      if (s[p] == '>') break;
-      if (s[p] == '/' && p + 1 < s.size() && s[p + 1] == '>') {
-        self_closing = true;
-        ++p;
-        break;
-      }
-      if (closing) return fail(p, "unexpected text in closing tag </" + name + ">");
-      size_t a = p;
-      while (p < s.size() && !is_space(s[p]) && s[p] != '=' && s[p] != '>' && s[p] != '/') ++p;
-      std::string key = s.substr(a, p - a);
-      while (p < s.size() && is_space(s[p])) ++p;
-      if (key.empty() || p >= s.size() || s[p] != '=')
-        return fail(p, "malformed attribute in <" + name + ">: expected name=\"value\"");
-      ++p;
-      while (p < s.size() && is_space(s[p])) ++p;
-      if (p >= s.size() || (s[p] != '"' && s[p] != '\''))
-        return fail(p, "attribute '" + key + "' of <" + name + "> needs a quoted value");
-      size_t q = s.find(s[p], p + 1);
-      if (q == std::string::npos) return fail(p, "attribute '" + key + "' of <" + name + "> has an unterminated quote");
-      attrs[key] = s.substr(p + 1, q - p - 1);
-      p = q + 1;
-    }
-    i = p + 1;
-    if (closing) {
-      if (stack.empty() || stack.back() != name)
-        return fail(start, "</" + name + "> does not match " + (stack.empty() ? "any open tag" : "<" + stack.back() + ">"));
-      stack.pop_back();
-      continue;
-    }
-    if (stack.size() == 1 && name == "joint" && attrs.count("name")) out.joint_order.emplace(attrs["name"], joints++);
-    if (!self_closing) stack.push_back(name);
   }
-  if (!stack.empty()) return fail(s.size(), "<" + stack.back() + "> is never closed");
+  const TiXmlElement* robot = doc.FirstChildElement("robot");
+  int index = 0;
+  for (const TiXmlElement* j = robot ? robot->FirstChildElement("joint") : nullptr; j; j = j->NextSiblingElement("joint"))
+    if (const char* name = j->Attribute("name")) out.joint_order.emplace(name, index++);
   return out;
 }
 

@@ -253,7 +253,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"nan.urdf", "joint 'elbow'", "nan"},
                       BadCase{"nan_mass.urdf", "link 'arm'", "NaN"},
                       BadCase{"two_roots.urdf", "orphan", "root"},
-                      BadCase{"malformed.urdf", "<link>", "line"},
+                      BadCase{"malformed.urdf", "line 21", "end tag"},
                       BadCase{"capsule.urdf", "link 'arm'", "capsule"},
                       BadCase{"two_parents.urdf", "link 'arm'", "more than one joint"},
                       BadCase{"fixed_base.urdf", "link 'world'", "expected a floating base"}),
