@@ -29,15 +29,19 @@ void AtomicFile::commit() {
   out_.flush();
   if (!out_) throw InputError(path_, "", "write failed (disk full?)");
   out_.close();
+  rename_into_place(tmp_, path_);
+  committed_ = true;
+}
+
+void rename_into_place(const std::string& tmp, const std::string& path) {
   // fsync the data before the rename makes it visible.
-  int fd = ::open(tmp_.c_str(), O_RDONLY);
+  int fd = ::open(tmp.c_str(), O_RDONLY);
   if (fd >= 0) {
     ::fsync(fd);
     ::close(fd);
   }
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
-    throw InputError(path_, "", std::string("cannot rename temporary file into place: ") + std::strerror(errno));
-  committed_ = true;
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw InputError(path, "", std::string("cannot rename temporary file into place: ") + std::strerror(errno));
 }
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {

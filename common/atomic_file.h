@@ -30,6 +30,10 @@ class AtomicFile {
 // Writes all bytes atomically (see AtomicFile).
 void write_file_atomic(const std::string& path, const std::string& bytes);
 
+// Syncs `tmp` and renames it to `path` (for writers that need a file name,
+// such as HDF5); throws InputError naming `path` on failure.
+void rename_into_place(const std::string& tmp, const std::string& path);
+
 // Reads a whole file; throws InputError naming the path if it cannot.
 std::string read_file(const std::string& path);
 

@@ -8,6 +8,6 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
   cmake make g++ pkg-config \
-  libbullet-dev libeigen3-dev libyaml-cpp-dev liburdfdom-dev libtinyxml-dev \
+  libbullet-dev libeigen3-dev libyaml-cpp-dev liburdfdom-dev libtinyxml-dev libhdf5-dev \
   libflatbuffers-dev flatbuffers-compiler \
   libgtest-dev libbenchmark-dev
