@@ -8,6 +8,7 @@
 namespace tinywalk::cli {
 int cmd_sim(int argc, char** argv);
 int cmd_robot(int argc, char** argv);
+int cmd_motion(int argc, char** argv);
 }  // namespace tinywalk::cli
 
 namespace {
@@ -18,6 +19,7 @@ struct Command {
 };
 const Command kCommands[] = {
     {"sim", tinywalk::cli::cmd_sim, "run the simulated robot headless: hold a pose or play an open-loop gait"},
+    {"motion", tinywalk::cli::cmd_motion, "make, convert and export reference motions (gaits, motion JSON, OpenCat skills, retargeting)"},
     {"robot", tinywalk::cli::cmd_robot, "load and check a robot description (YAML + URDF); print its model or defaults"},
 };
 

@@ -45,7 +45,7 @@ std::string temp(const std::string& name, const std::string& text) {
 }  // namespace
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (const char* cmd : {"sim", "robot"}) {
+  for (const char* cmd : {"sim", "robot", "motion"}) {
     Result r = run(std::string(cmd) + " --help");
     EXPECT_EQ(r.code, 0) << cmd;
     EXPECT_NE(r.out.find("usage: tinywalk " + std::string(cmd)), std::string::npos) << cmd;
@@ -113,4 +113,28 @@ TEST(Cli, FallIsACheckFailure) {
   Result r = run("sim --gait " + fold + " --settle 0.2 --seconds 3 --json");
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.last_line().find("\"fell\":true"), std::string::npos) << r.last_line();
+}
+
+TEST(Cli, MotionGaitToJsonToSkillAndBack) {
+  const std::string json = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_trot.json";
+  const std::string skill = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_trot.h";
+  Result g = run("motion --gait " + kSrc + "/configs/gaits/bittle_trot_ref.yaml --out " + json + " --json");
+  ASSERT_EQ(g.code, 0) << g.err;
+  EXPECT_NE(g.last_line().find("\"root_speed_mps\":0.15"), std::string::npos) << g.last_line();
+  Result m = run("motion --motion " + json + " --export-skill " + skill + " --export-name trot --export-frames 20 --json");
+  ASSERT_EQ(m.code, 0) << m.err;
+  EXPECT_NE(m.last_line().find("\"skill_bytes\":164"), std::string::npos) << m.last_line();  // 4 + 20 x 8
+  EXPECT_EQ(tinywalk::read_file(skill).rfind("const int8_t trot[] PROGMEM = {", 0), 0u);
+  Result s = run("motion --skill " + skill + " --json");
+  ASSERT_EQ(s.code, 0) << s.err;
+  EXPECT_NE(s.last_line().find("\"frames\":21"), std::string::npos) << s.last_line();  // 20 + the closing frame
+}
+
+TEST(Cli, MotionNeedsExactlyOneSource) {
+  Result r = run("motion --json");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("expected exactly one motion source"), std::string::npos) << r.err;
+  Result bad = run("motion --motion " + temp("bad_motion.json", "{\"LoopMode\": \"Wrap\"}") + " --json");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("bad_motion.json"), std::string::npos) << bad.err;
 }
