@@ -110,8 +110,7 @@ Eigen::Vector3d foot_target(const GaitParams& p, double phase) {
   return {-0.5 * step + step * s + m * (u - s), 0, p.foot_clearance * bump};
 }
 
-ReferenceMotion generate_gait(const Robot& robot, const LegKinematics& legs, const GaitParams& p) {
-  validate_gait_params(p, p.source);
+GaitLayout gait_layout(const Robot& robot, const LegKinematics& legs, const GaitParams& p) {
   const std::vector<double>& stand = robot.config.standing_pose;
   const int n_legs = legs.num_legs();
   if (n_legs != 4)
@@ -140,7 +139,21 @@ ReferenceMotion generate_gait(const Robot& robot, const LegKinematics& legs, con
   if (quadrants_seen != 0xF)
     throw InputError(robot.config_path, "joints", "gait generation needs one leg in each quadrant (front/rear x left/right)");
 
-  const double root_z = p.body_height - mean_hip_z;
+  GaitLayout out;
+  out.stand_foot = stand_foot;
+  out.offset = offset;
+  out.root_z = p.body_height - mean_hip_z;
+  return out;
+}
+
+ReferenceMotion generate_gait(const Robot& robot, const LegKinematics& legs, const GaitParams& p) {
+  validate_gait_params(p, p.source);
+  const std::vector<double>& stand = robot.config.standing_pose;
+  const int n_legs = legs.num_legs();
+  const GaitLayout layout = gait_layout(robot, legs, p);
+  const std::vector<Eigen::Vector3d>& stand_foot = layout.stand_foot;
+  const std::vector<double>& offset = layout.offset;
+  const double root_z = layout.root_z;
   const int N = p.frames_per_cycle();
   ReferenceMotion motion;
   motion.loop = ReferenceMotion::Loop::Wrap;

@@ -33,6 +33,7 @@
 
 #include <Eigen/Geometry>
 #include <string>
+#include <vector>
 
 #include "common/yaml_config.h"
 #include "sim/leg_kinematics.h"
@@ -88,6 +89,17 @@ double leg_phase(const GaitParams& p, double offset, double t);
 // Foot displacement (x forward, y = 0, z up; m, body frame) from the leg's
 // stance point at the given leg phase (see Contract).
 Eigen::Vector3d foot_target(const GaitParams& p, double phase);
+
+// Where each leg stands and when it steps, for a robot and gait: standing
+// foot points (base frame, m; their z is replaced by -root_z in the gait),
+// touchdown phase offsets per leg (LegKinematics order), and the base-link
+// height (m) that puts the hips at body_height. InputError as generate_gait.
+struct GaitLayout {
+  std::vector<Eigen::Vector3d> stand_foot;
+  std::vector<double> offset;
+  double root_z = 0;
+};
+GaitLayout gait_layout(const Robot& robot, const LegKinematics& legs, const GaitParams& p);
 
 // One gait cycle as a reference motion: frames_per_cycle() + 1 frames (the
 // last repeats the first's joints one stride further on), frame_duration =
