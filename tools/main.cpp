@@ -9,6 +9,7 @@ namespace tinywalk::cli {
 int cmd_sim(int argc, char** argv);
 int cmd_robot(int argc, char** argv);
 int cmd_motion(int argc, char** argv);
+int cmd_collect(int argc, char** argv);
 }  // namespace tinywalk::cli
 
 namespace {
@@ -19,6 +20,7 @@ struct Command {
 };
 const Command kCommands[] = {
     {"sim", tinywalk::cli::cmd_sim, "run the simulated robot headless: hold a pose or play an open-loop gait"},
+    {"collect", tinywalk::cli::cmd_collect, "roll out the privileged expert and record an imitation dataset (HDF5)"},
     {"motion", tinywalk::cli::cmd_motion, "make, convert and export reference motions (gaits, motion JSON, OpenCat skills, retargeting)"},
     {"robot", tinywalk::cli::cmd_robot, "load and check a robot description (YAML + URDF); print its model or defaults"},
 };

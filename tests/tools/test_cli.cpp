@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/atomic_file.h"
+#include "dataset/dataset.h"
 
 namespace {
 const std::string kCli = TINYWALK_CLI;
@@ -45,7 +46,7 @@ std::string temp(const std::string& name, const std::string& text) {
 }  // namespace
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (const char* cmd : {"sim", "robot", "motion"}) {
+  for (const char* cmd : {"sim", "robot", "motion", "collect"}) {
     Result r = run(std::string(cmd) + " --help");
     EXPECT_EQ(r.code, 0) << cmd;
     EXPECT_NE(r.out.find("usage: tinywalk " + std::string(cmd)), std::string::npos) << cmd;
@@ -137,4 +138,17 @@ TEST(Cli, MotionNeedsExactlyOneSource) {
   Result bad = run("motion --motion " + temp("bad_motion.json", "{\"LoopMode\": \"Wrap\"}") + " --json");
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("bad_motion.json"), std::string::npos) << bad.err;
+}
+
+TEST(Cli, CollectWritesADatasetAndSummarises) {
+  const std::string out = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_collect.h5";
+  Result r = run("collect --episodes 2 --seconds 1 --seed 5 --out " + out + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* key : {"\"episodes\":2", "\"steps\":", "\"falls\":", "\"mean_speed_mps\":", "\"mean_reward\":"})
+    EXPECT_NE(r.last_line().find(key), std::string::npos) << key << " in " << r.last_line();
+  EXPECT_EQ(tinywalk::data::read_dataset(out).episodes.size(), 2u);
+  Result bad = run("collect --config " + temp("c.yaml", "episode_seconds: -1\n") + " --out " + out + " --json");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("episode_seconds"), std::string::npos) << bad.err;
+  EXPECT_EQ(tinywalk::data::read_dataset(out).episodes.size(), 2u);  // the earlier dataset is untouched
 }
