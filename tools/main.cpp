@@ -10,6 +10,8 @@ int cmd_sim(int argc, char** argv);
 int cmd_robot(int argc, char** argv);
 int cmd_motion(int argc, char** argv);
 int cmd_collect(int argc, char** argv);
+int cmd_train(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 }  // namespace tinywalk::cli
 
 namespace {
@@ -21,6 +23,8 @@ struct Command {
 const Command kCommands[] = {
     {"sim", tinywalk::cli::cmd_sim, "run the simulated robot headless: hold a pose or play an open-loop gait"},
     {"collect", tinywalk::cli::cmd_collect, "roll out the privileged expert and record an imitation dataset (HDF5)"},
+    {"train", tinywalk::cli::cmd_train, "fit a gait policy by imitation (behaviour cloning + DAgger)"},
+    {"eval", tinywalk::cli::cmd_eval, "closed-loop rollouts of a policy and of the expert on the same seeds"},
     {"motion", tinywalk::cli::cmd_motion, "make, convert and export reference motions (gaits, motion JSON, OpenCat skills, retargeting)"},
     {"robot", tinywalk::cli::cmd_robot, "load and check a robot description (YAML + URDF); print its model or defaults"},
 };

@@ -1,0 +1,44 @@
+// A trained policy: observation spec, feature normalisation, action mapping
+// and the MLP, saved as one checkpoint file (policy/checkpoint.h) that eval,
+// the quantizer and the firmware exporter read.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "policy/checkpoint.h"
+#include "policy/mlp.h"
+#include "policy/observation.h"
+
+namespace tinywalk::policy {
+
+struct PolicyModel {
+  std::string robot;                 // robot name it was trained for
+  std::vector<std::string> joints;   // joint order of the actions
+  ObservationSpec observation;       // resolved
+  Normalizer normalizer;
+  ActionSpec action;
+  Mlp mlp{MlpSpec{1, {1}, 1}};
+
+  int num_joints() const { return static_cast<int>(action.offset.size()); }
+  Checkpoint to_checkpoint() const;
+  static PolicyModel from_checkpoint(const Checkpoint& c, const std::string& source);
+  void save(const std::string& path) const;
+  static PolicyModel load(const std::string& path);
+};
+
+// Runs a policy step by step in closed loop (one per episode and thread).
+class PolicyRunner {
+ public:
+  explicit PolicyRunner(const PolicyModel& model);
+  void reset();  // new episode: history restarts
+  // Joint targets (rad) for this step's signals.
+  void act(const SignalFrame& frame, double* targets);
+
+ private:
+  const PolicyModel& model_;
+  FeatureBuilder features_;
+  std::vector<double> x_, y_, workspace_;
+};
+
+}  // namespace tinywalk::policy

@@ -1,0 +1,69 @@
+// tinywalk eval: closed-loop rollouts of a policy and of the expert on the same seeds.
+#include <cstdio>
+
+#include "common/error.h"
+#include "pipeline/pipeline.h"
+#include "tools/cli.h"
+
+namespace tinywalk::cli {
+
+int cmd_eval(int argc, char** argv) {
+  return run("eval", argc, argv, [&](bool&) {
+    Args a("eval",
+           "Closed-loop evaluation: the policy drives the randomized simulator for N episodes; the expert runs the same seeds.\n"
+           "Exit code 1 if a given threshold (--max-falls, --min-speed-ratio) is not met.");
+    a.option("policy", "FILE", "trained policy (policy.twck from tinywalk train)")
+        .option("config", "FILE", "collect config: robot, gait, expert, randomization", std::string(TINYWALK_CONFIG_DIR) + "/collect/bittle_trot.yaml")
+        .option("episodes", "N", "episodes (episode k uses seed + k)", "20")
+        .option("seed", "N", "seed of the first episode", "1000000")
+        .option("seconds", "S", "episode length (default: the collect config's)")
+        .option("threads", "N", "threads (0 = one per core)", "0")
+        .option("max-falls", "N", "check: at most this many falls")
+        .option("min-speed-ratio", "R", "check: policy speed at least R x the expert's");
+    if (!a.parse(argc, argv)) return kOk;
+    if (!a.has("policy")) throw InputError("", "--policy", "missing: expected a trained policy file");
+    const policy::PolicyModel model = policy::PolicyModel::load(a.str("policy"));
+    sim::CollectSetup setup = sim::load_collect(a.str("config"));
+    if (a.has("seconds")) {
+      const double s = a.num("seconds");
+      if (!(s >= 0.05 && s <= 3600)) throw InputError("", "--seconds", "expected a number in [0.05, 3600]");
+      setup.config.episode_seconds = s;
+    }
+    const double episodes = a.num("episodes"), threads = a.num("threads");
+    if (episodes < 1 || episodes > 1e6 || episodes != static_cast<int>(episodes)) throw InputError("", "--episodes", "expected a whole number >= 1");
+    if (threads < 0 || threads > 256 || threads != static_cast<int>(threads)) throw InputError("", "--threads", "expected a whole number in [0, 256]");
+    std::function<void(int, int)> progress;
+    if (show_progress() && !a.json()) progress = [](int d, int n) { std::fprintf(stderr, "\r  %d/%d episodes", d, n); };
+    const pipeline::EvalReport r = pipeline::evaluate(model, setup, static_cast<int>(episodes), a.u64("seed"), static_cast<int>(threads), progress);
+    if (progress) std::fprintf(stderr, "\n");
+    const double ratio = r.expert.mean_speed_mps > 0 ? r.policy.mean_speed_mps / r.expert.mean_speed_mps : 0;
+    std::printf("policy %s over %d episodes: %d falls, %.3f m/s (%.0f%% of the expert's %.3f), heading drift %.1f deg (max %.1f), reward %.3f\n",
+                a.str("policy").c_str(), r.policy.episodes, r.policy.falls, r.policy.mean_speed_mps, 100 * ratio, r.expert.mean_speed_mps,
+                r.policy.mean_abs_heading_drift_deg, r.max_abs_heading_drift_deg, r.policy.mean_reward);
+    std::printf("expert on the same seeds: %d falls, %.3f m/s, heading drift %.1f deg, reward %.3f\n", r.expert.falls,
+                r.expert.mean_speed_mps, r.expert.mean_abs_heading_drift_deg, r.expert.mean_reward);
+    bool ok = true;
+    if (a.has("max-falls") && r.policy.falls > a.num("max-falls")) ok = false;
+    if (a.has("min-speed-ratio") && ratio < a.num("min-speed-ratio")) ok = false;
+    if (a.json())
+      print_json(JsonObject()
+                     .add("ok", ok)
+                     .add("policy", a.str("policy"))
+                     .add("episodes", r.policy.episodes)
+                     .add("falls", r.policy.falls)
+                     .add("success_rate", 1.0 - static_cast<double>(r.policy.falls) / r.policy.episodes)
+                     .add("mean_speed_mps", r.policy.mean_speed_mps)
+                     .add("speed_ratio", ratio)
+                     .add("mean_abs_heading_drift_deg", r.policy.mean_abs_heading_drift_deg)
+                     .add("max_abs_heading_drift_deg", r.max_abs_heading_drift_deg)
+                     .add("mean_reward", r.policy.mean_reward)
+                     .add("numerical_failures", r.numerical_failures)
+                     .add("expert_falls", r.expert.falls)
+                     .add("expert_mean_speed_mps", r.expert.mean_speed_mps)
+                     .add("expert_mean_abs_heading_drift_deg", r.expert.mean_abs_heading_drift_deg)
+                     .add("expert_mean_reward", r.expert.mean_reward));
+    return ok ? kOk : kCheckFailed;
+  });
+}
+
+}  // namespace tinywalk::cli
