@@ -12,15 +12,23 @@
 
 namespace tinywalk::pipeline {
 
+// Makes one closed-loop actor (per thread) and says how many joints it drives.
+struct ActorSource {
+  std::function<std::unique_ptr<policy::Actor>()> make;
+  std::vector<std::string> joints;  // the actions' joint order
+  std::string robot;
+};
+ActorSource actor_source(const policy::PolicyModel& model);  // model must outlive the source
+
 // A trained policy driving the simulated robot from what it can observe.
 class PolicyDriver : public sim::Driver {
  public:
-  explicit PolicyDriver(const policy::PolicyModel& model);
+  PolicyDriver(std::unique_ptr<policy::Actor> actor, int num_joints);
   void reset(uint64_t seed) override;
   std::vector<double> act(const sim::Observation& obs) override;
 
  private:
-  policy::PolicyRunner runner_;
+  std::unique_ptr<policy::Actor> actor_;
   std::vector<double> targets_;
 };
 // Signals the robot can measure, as the policy layer names them.
@@ -46,7 +54,38 @@ struct EvalReport {
   int numerical_failures = 0;
 };
 // Closed-loop episodes of the policy and of the expert on the same seeds.
-EvalReport evaluate(const policy::PolicyModel& model, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
+EvalReport evaluate(const ActorSource& policy, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
                     const std::function<void(int, int)>& progress = {});
+
+}  // namespace tinywalk::pipeline
+
+#include "quantize/ptq.h"
+
+namespace tinywalk::pipeline {
+
+struct QuantizeOptions {
+  std::string policy_path, data_path, out_path, float_out_path;
+  std::string robot_path;                   // for the firmware index map and directions
+  quant::CalibrationParams calibration;
+};
+struct QuantizeRun {
+  quant::TfliteModel int8_model, float_model;
+  quant::ErrorReport error;                 // on held-out dataset observations
+  int calibration_samples = 0;
+  size_t bytes = 0, float_bytes = 0;
+};
+// Calibrates on dataset observations, quantizes, reports float-vs-int8 action
+// errors on held-out episodes (every 10th, as in training) and writes the files.
+QuantizeRun run_quantize(const QuantizeOptions& o);
+
+// A policy file of either kind as a closed-loop actor source: a checkpoint
+// (policy.twck) or a .tflite (float32 or int8). The returned holder owns the model.
+struct LoadedPolicy {
+  std::string kind;  // "checkpoint", "tflite-float32", "tflite-int8"
+  std::shared_ptr<policy::PolicyModel> checkpoint;
+  std::shared_ptr<quant::TfliteModel> tflite;
+  ActorSource source;
+};
+LoadedPolicy load_policy(const std::string& path);
 
 }  // namespace tinywalk::pipeline

@@ -27,13 +27,23 @@ struct PolicyModel {
   static PolicyModel load(const std::string& path);
 };
 
-// Runs a policy step by step in closed loop (one per episode and thread).
-class PolicyRunner {
+// Anything that turns a step's signals into joint targets in closed loop:
+// a float checkpoint, a float or int8 .tflite (quantize/), ... One instance
+// per episode stream (thread).
+class Actor {
+ public:
+  virtual ~Actor() = default;
+  virtual void reset() = 0;  // new episode: history restarts
+  // Joint targets (rad, the model's joint order) for this step's signals.
+  virtual void act(const SignalFrame& frame, double* targets) = 0;
+};
+
+// Runs a float PolicyModel.
+class PolicyRunner : public Actor {
  public:
   explicit PolicyRunner(const PolicyModel& model);
-  void reset();  // new episode: history restarts
-  // Joint targets (rad) for this step's signals.
-  void act(const SignalFrame& frame, double* targets);
+  void reset() override;
+  void act(const SignalFrame& frame, double* targets) override;
 
  private:
   const PolicyModel& model_;

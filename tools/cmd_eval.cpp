@@ -12,7 +12,7 @@ int cmd_eval(int argc, char** argv) {
     Args a("eval",
            "Closed-loop evaluation: the policy drives the randomized simulator for N episodes; the expert runs the same seeds.\n"
            "Exit code 1 if a given threshold (--max-falls, --min-speed-ratio) is not met.");
-    a.option("policy", "FILE", "trained policy (policy.twck from tinywalk train)")
+    a.option("policy", "FILE", "trained policy: policy.twck from tinywalk train, or a float32 / int8 .tflite")
         .option("config", "FILE", "collect config: robot, gait, expert, randomization", std::string(TINYWALK_CONFIG_DIR) + "/collect/bittle_trot.yaml")
         .option("episodes", "N", "episodes (episode k uses seed + k)", "20")
         .option("seed", "N", "seed of the first episode", "1000000")
@@ -22,7 +22,7 @@ int cmd_eval(int argc, char** argv) {
         .option("min-speed-ratio", "R", "check: policy speed at least R x the expert's");
     if (!a.parse(argc, argv)) return kOk;
     if (!a.has("policy")) throw InputError("", "--policy", "missing: expected a trained policy file");
-    const policy::PolicyModel model = policy::PolicyModel::load(a.str("policy"));
+    const pipeline::LoadedPolicy loaded = pipeline::load_policy(a.str("policy"));
     sim::CollectSetup setup = sim::load_collect(a.str("config"));
     if (a.has("seconds")) {
       const double s = a.num("seconds");
@@ -34,7 +34,7 @@ int cmd_eval(int argc, char** argv) {
     if (threads < 0 || threads > 256 || threads != static_cast<int>(threads)) throw InputError("", "--threads", "expected a whole number in [0, 256]");
     std::function<void(int, int)> progress;
     if (show_progress() && !a.json()) progress = [](int d, int n) { std::fprintf(stderr, "\r  %d/%d episodes", d, n); };
-    const pipeline::EvalReport r = pipeline::evaluate(model, setup, static_cast<int>(episodes), a.u64("seed"), static_cast<int>(threads), progress);
+    const pipeline::EvalReport r = pipeline::evaluate(loaded.source, setup, static_cast<int>(episodes), a.u64("seed"), static_cast<int>(threads), progress);
     if (progress) std::fprintf(stderr, "\n");
     const double ratio = r.expert.mean_speed_mps > 0 ? r.policy.mean_speed_mps / r.expert.mean_speed_mps : 0;
     std::printf("policy %s over %d episodes: %d falls, %.3f m/s (%.0f%% of the expert's %.3f), heading drift %.1f deg (max %.1f), reward %.3f\n",
@@ -49,6 +49,7 @@ int cmd_eval(int argc, char** argv) {
       print_json(JsonObject()
                      .add("ok", ok)
                      .add("policy", a.str("policy"))
+                     .add("kind", loaded.kind)
                      .add("episodes", r.policy.episodes)
                      .add("falls", r.policy.falls)
                      .add("success_rate", 1.0 - static_cast<double>(r.policy.falls) / r.policy.episodes)

@@ -12,6 +12,8 @@ int cmd_motion(int argc, char** argv);
 int cmd_collect(int argc, char** argv);
 int cmd_train(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
+int cmd_quantize(int argc, char** argv);
+int cmd_export(int argc, char** argv);
 }  // namespace tinywalk::cli
 
 namespace {
@@ -25,6 +27,8 @@ const Command kCommands[] = {
     {"collect", tinywalk::cli::cmd_collect, "roll out the privileged expert and record an imitation dataset (HDF5)"},
     {"train", tinywalk::cli::cmd_train, "fit a gait policy by imitation (behaviour cloning + DAgger)"},
     {"eval", tinywalk::cli::cmd_eval, "closed-loop rollouts of a policy and of the expert on the same seeds"},
+    {"quantize", tinywalk::cli::cmd_quantize, "int8 post-training quantization of a policy into .tflite, with the error report"},
+    {"export", tinywalk::cli::cmd_export, "C++ sources holding an int8 model for a firmware build (host, cortex-m, avr)"},
     {"motion", tinywalk::cli::cmd_motion, "make, convert and export reference motions (gaits, motion JSON, OpenCat skills, retargeting)"},
     {"robot", tinywalk::cli::cmd_robot, "load and check a robot description (YAML + URDF); print its model or defaults"},
 };

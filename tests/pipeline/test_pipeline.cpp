@@ -7,7 +7,9 @@
 
 #include <fstream>
 
+#include "common/atomic_file.h"
 #include "pipeline/pipeline.h"
+#include "quantize/export.h"
 
 using namespace tinywalk;
 
@@ -31,11 +33,34 @@ TEST(Pipeline, ShortDaggerRunTrainsAPolicyThatDrivesTheSimulator) {
   const policy::PolicyModel model = policy::PolicyModel::load(dir + "/policy.twck");
   sim::CollectSetup setup = sim::load_collect(std::string(TINYWALK_SOURCE_DIR) + "/configs/collect/bittle_trot.yaml");
   setup.config.episode_seconds = 3;
-  const pipeline::EvalReport e = pipeline::evaluate(model, setup, 2, 77, 2);
+  const pipeline::EvalReport e = pipeline::evaluate(pipeline::actor_source(model), setup, 2, 77, 2);
   EXPECT_EQ(e.policy.episodes, 2);
   EXPECT_EQ(e.numerical_failures, 0);
   EXPECT_EQ(e.expert.falls, 0);
   EXPECT_GT(e.expert.mean_speed_mps, 0.05);
+
+  // Quantize it on its own data, run the int8 file in closed loop, export it.
+  pipeline::QuantizeOptions q;
+  q.policy_path = dir + "/policy.twck";
+  q.data_path = dir + "/data_round0.h5";
+  q.out_path = dir + "/policy_int8.tflite";
+  q.float_out_path = dir + "/policy_f32.tflite";
+  q.robot_path = std::string(TINYWALK_SOURCE_DIR) + "/configs/robots/bittle.yaml";
+  const pipeline::QuantizeRun qr = pipeline::run_quantize(q);
+  EXPECT_GT(qr.error.samples, 0);
+  EXPECT_LT(qr.error.p99_deg_all, 2.0);
+  const pipeline::LoadedPolicy int8 = pipeline::load_policy(q.out_path);
+  EXPECT_EQ(int8.kind, "tflite-int8");
+  EXPECT_EQ(pipeline::load_policy(q.float_out_path).kind, "tflite-float32");
+  const pipeline::EvalReport ei = pipeline::evaluate(int8.source, setup, 1, 77, 1);
+  EXPECT_EQ(ei.numerical_failures, 0);
+  const quant::ExportReport ex = quant::export_firmware(*int8.tflite, "avr", dir + "/fw");
+  EXPECT_EQ(ex.weight_bytes, static_cast<size_t>(int8.tflite->layers[0].weights_q.size() + int8.tflite->layers[1].weights_q.size() +
+                                                 int8.tflite->layers[2].weights_q.size()));
+  EXPECT_NE(read_file(ex.header).find("#define TW_MODEL_FLASH PROGMEM"), std::string::npos);
+  const quant::ExportReport host = quant::export_firmware(*int8.tflite, "host", dir + "/fw_host");
+  EXPECT_EQ(read_file(host.header).find("PROGMEM"), std::string::npos);
+  EXPECT_EQ(host.flash_bytes, ex.flash_bytes);
 }
 
 TEST(Pipeline, PolicyDriverSeesOnlyMeasurableSignals) {
