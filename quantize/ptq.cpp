@@ -53,6 +53,15 @@ bool relu_layer(const policy::Mlp& mlp, int l) {
 
 double activate(double z, bool relu) { return relu ? std::max(0.0, z) : z; }
 
+// A layer's shape and fused activation, without its numbers.
+FcLayer layer_shape(const policy::Mlp& mlp, int l) {
+  FcLayer L;
+  L.in = static_cast<int>(mlp.weight(l).cols());
+  L.out = static_cast<int>(mlp.weight(l).rows());
+  L.relu = relu_layer(mlp, l);
+  return L;
+}
+
 }  // namespace
 
 std::string fnv1a_hex(const std::string& bytes) {
@@ -87,12 +96,9 @@ TfliteModel float_model(const policy::PolicyModel& model, const DeployMetadata& 
   t.meta = meta;
   const policy::Mlp& mlp = model.mlp;
   for (int l = 0; l < mlp.num_layers(); ++l) {
-    FcLayer L;
+    FcLayer L = layer_shape(mlp, l);
     const auto W = mlp.weight(l);
     const auto b = mlp.bias(l);
-    L.in = static_cast<int>(W.cols());
-    L.out = static_cast<int>(W.rows());
-    L.relu = relu_layer(mlp, l);
     for (int o = 0; o < L.out; ++o) {
       for (int i = 0; i < L.in; ++i) L.weights_f.push_back(static_cast<float>(W(o, i)));
       L.bias_f.push_back(static_cast<float>(b[o]));
@@ -128,18 +134,17 @@ TfliteModel quantize(const policy::PolicyModel& model, const Eigen::MatrixXd& ca
   t.int8 = true;
   t.meta = meta;
   for (int l = 0; l < mlp.num_layers(); ++l) {
-    FcLayer L;
+    FcLayer L = layer_shape(mlp, l);
     const auto W = mlp.weight(l);
     const auto b = mlp.bias(l);
-    L.in = static_cast<int>(W.cols());
-    L.out = static_cast<int>(W.rows());
-    L.relu = relu_layer(mlp, l);
-    asymmetric(ranges[l], &L.input_scale, &L.input_zero_point);
-    asymmetric(ranges[l + 1], &L.output_scale, &L.output_zero_point);
-    if (l > 0) {  // a layer's input tensor is the previous layer's output tensor
+    // A layer's input tensor is the previous layer's output tensor.
+    if (l == 0) {
+      asymmetric(ranges[0], &L.input_scale, &L.input_zero_point);
+    } else {
       L.input_scale = t.layers.back().output_scale;
       L.input_zero_point = t.layers.back().output_zero_point;
     }
+    asymmetric(ranges[l + 1], &L.output_scale, &L.output_zero_point);
     for (int o = 0; o < L.out; ++o) {
       const double maxabs = W.row(o).cwiseAbs().maxCoeff();
       const float s = maxabs > 0 ? static_cast<float>(maxabs / 127.0) : 1.0f;

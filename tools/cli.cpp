@@ -95,6 +95,16 @@ uint64_t Args::u64(const std::string& name) const {
   return u;
 }
 
+int Args::integer(const std::string& name, int lo, int hi) const {
+  const std::string v = str(name);
+  char* end = nullptr;
+  errno = 0;
+  const long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end || errno || x < lo || x > hi)
+    throw InputError("", "--" + name, "expected a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v + "'");
+  return static_cast<int>(x);
+}
+
 std::string Args::usage() const {
   std::string u = "usage: tinywalk " + command_ + " [options]\n\n" + summary_ + "\n\noptions:\n";
   for (const auto& s : specs_) {

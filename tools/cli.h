@@ -27,6 +27,8 @@ class Args {
   std::string str(const std::string& name) const;
   double num(const std::string& name) const;
   uint64_t u64(const std::string& name) const;
+  // A whole number in [lo, hi]; InputError naming the option otherwise.
+  int integer(const std::string& name, int lo, int hi) const;
   bool json() const { return on("json"); }
   std::string usage() const;
 

@@ -33,13 +33,8 @@ int cmd_collect(int argc, char** argv) {
     }
     if (!a.has("out")) throw InputError("", "--out", "missing: expected the dataset file to write (e.g. --out data.h5)");
     sim::RolloutOptions o;
-    const double episodes = a.num("episodes"), threads = a.num("threads");
-    if (episodes < 1 || episodes > 1e6 || episodes != static_cast<int>(episodes))
-      throw InputError("", "--episodes", "expected a whole number in [1, 1000000]");
-    if (threads < 0 || threads > 256 || threads != static_cast<int>(threads))
-      throw InputError("", "--threads", "expected a whole number in [0, 256]");
-    o.episodes = static_cast<int>(episodes);
-    o.threads = static_cast<int>(threads);
+    o.episodes = a.integer("episodes", 1, 1000000);
+    o.threads = a.integer("threads", 0, 256);
     o.seed = a.u64("seed");
     if (show_progress() && !a.json())
       o.progress = [](int done, int total) {

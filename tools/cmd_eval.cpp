@@ -29,12 +29,10 @@ int cmd_eval(int argc, char** argv) {
       if (!(s >= 0.05 && s <= 3600)) throw InputError("", "--seconds", "expected a number in [0.05, 3600]");
       setup.config.episode_seconds = s;
     }
-    const double episodes = a.num("episodes"), threads = a.num("threads");
-    if (episodes < 1 || episodes > 1e6 || episodes != static_cast<int>(episodes)) throw InputError("", "--episodes", "expected a whole number >= 1");
-    if (threads < 0 || threads > 256 || threads != static_cast<int>(threads)) throw InputError("", "--threads", "expected a whole number in [0, 256]");
+    const int episodes = a.integer("episodes", 1, 1000000), threads = a.integer("threads", 0, 256);
     std::function<void(int, int)> progress;
     if (show_progress() && !a.json()) progress = [](int d, int n) { std::fprintf(stderr, "\r  %d/%d episodes", d, n); };
-    const pipeline::EvalReport r = pipeline::evaluate(loaded.source, setup, static_cast<int>(episodes), a.u64("seed"), static_cast<int>(threads), progress);
+    const pipeline::EvalReport r = pipeline::evaluate(loaded.source, setup, episodes, a.u64("seed"), threads, progress);
     if (progress) std::fprintf(stderr, "\n");
     const double ratio = r.expert.mean_speed_mps > 0 ? r.policy.mean_speed_mps / r.expert.mean_speed_mps : 0;
     std::printf("policy %s over %d episodes: %d falls, %.3f m/s (%.0f%% of the expert's %.3f), heading drift %.1f deg (max %.1f), reward %.3f\n",

@@ -65,9 +65,7 @@ int cmd_motion(int argc, char** argv) {
     if (a.has("export-skill")) {
       sim::SkillFromMotionOptions opt;
       opt.name = a.str("export-name");
-      const double frames = a.num("export-frames");
-      if (frames < 0 || frames != std::floor(frames)) throw InputError("", "--export-frames", "expected a whole number >= 0");
-      opt.frames = static_cast<int>(frames);
+      opt.frames = a.integer("export-frames", 0, 127);
       opt.source = source;
       const sim::OpenCatSkill skill = sim::motion_to_skill(m, robot.config, opt);
       sim::save_skill_text(a.str("export-skill"), skill);

@@ -30,9 +30,7 @@ int cmd_quantize(int argc, char** argv) {
     o.out_path = a.str("out");
     o.float_out_path = a.str("float-out");
     o.robot_path = a.str("robot");
-    const double n = a.num("calibration-samples");
-    if (n < 1 || n > 1e7 || n != static_cast<int>(n)) throw InputError("", "--calibration-samples", "expected a whole number >= 1");
-    o.calibration.samples = static_cast<int>(n);
+    o.calibration.samples = a.integer("calibration-samples", 1, 10000000);
     o.calibration.method = a.str("calibration");
     o.calibration.percentile = a.num("percentile");
     if (o.calibration.method != "minmax" && o.calibration.method != "percentile")

@@ -49,10 +49,7 @@ int cmd_sim(int argc, char** argv) {
     o.seconds = a.num("seconds");
     o.settle = a.num("settle");
     o.seed = a.u64("seed");
-    const double episodes = a.num("episodes");
-    if (episodes < 1 || episodes > 1e6 || episodes != static_cast<int>(episodes))
-      throw InputError("", "--episodes", "expected a whole number in [1, 1000000]");
-    o.episodes = static_cast<int>(episodes);
+    o.episodes = a.integer("episodes", 1, 1000000);
     o.csv_path = a.str("out");
     if (!(o.seconds > 0) || o.seconds > 1e6) throw InputError("", "--seconds", "expected a number in (0, 1e6]");
     if (o.settle < 0) throw InputError("", "--settle", "expected a number >= 0");

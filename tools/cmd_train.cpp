@@ -19,13 +19,12 @@ int cmd_train(int argc, char** argv) {
         .option("threads", "N", "rollout threads (0 = one per core); results do not depend on it", "0");
     if (!a.parse(argc, argv)) return kOk;
     if (!a.has("out")) throw InputError("", "--out", "missing: expected the run directory (e.g. --out runs/default)");
-    const double threads = a.num("threads");
-    if (threads < 0 || threads > 256 || threads != static_cast<int>(threads)) throw InputError("", "--threads", "expected a whole number in [0, 256]");
+    const int threads = a.integer("threads", 0, 256);
     const bool quiet = a.json() && !show_progress();
     auto progress = [quiet](const std::string& line) {
       if (!quiet) std::fprintf(stderr, "  %s\n", line.c_str());
     };
-    const pipeline::TrainRun run = pipeline::run_training(a.str("config"), a.str("out"), a.on("resume"), static_cast<int>(threads), progress);
+    const pipeline::TrainRun run = pipeline::run_training(a.str("config"), a.str("out"), a.on("resume"), threads, progress);
     const policy::TrainResult& r = run.result;
     const policy::CurveRow last = r.curve.empty() ? policy::CurveRow{} : r.curve.back();
     double best_val = 1e300;
