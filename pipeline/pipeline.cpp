@@ -167,3 +167,174 @@ LoadedPolicy load_policy(const std::string& path) {
 }
 
 }  // namespace tinywalk::pipeline
+
+#include <sys/stat.h>
+
+#include "common/json.h"
+#include "quantize/export.h"
+
+namespace tinywalk::pipeline {
+
+namespace {
+bool file_exists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+std::string fmt3(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3f", v);
+  return b;
+}
+std::string fmt0(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.0f", v);
+  return b;
+}
+JsonObject stats_json(const policy::RolloutStats& s) {
+  return JsonObject()
+      .add("episodes", s.episodes)
+      .add("falls", s.falls)
+      .add("mean_speed_mps", s.mean_speed_mps)
+      .add("mean_reward", s.mean_reward)
+      .add("mean_abs_heading_drift_deg", s.mean_abs_heading_drift_deg);
+}
+
+// A stage runs unless its stamp records the same inputs and its outputs exist.
+class Stages {
+ public:
+  Stages(std::string dir, PipelineResult& r, const std::function<void(const std::string&)>& log) : dir_(std::move(dir)), r_(r), log_(log) {
+    ::mkdir(dir_.c_str(), 0755);
+  }
+  void run(const std::string& name, const std::string& inputs, const std::vector<std::string>& outputs, const std::function<void()>& body) {
+    const std::string stamp = dir_ + "/" + name + ".inputs";
+    bool fresh = file_exists(stamp) && read_file(stamp) == inputs;
+    for (const auto& o : outputs) fresh = fresh && file_exists(o);
+    if (fresh) {
+      log_("stage " + name + ": up to date, skipped");
+      r_.skipped.push_back(name);
+      return;
+    }
+    log_("stage " + name + ": running");
+    std::remove(stamp.c_str());
+    body();
+    write_file_atomic(stamp, inputs);
+    r_.ran.push_back(name);
+  }
+
+ private:
+  std::string dir_;
+  PipelineResult& r_;
+  std::function<void(const std::string&)> log_;
+};
+}  // namespace
+
+PipelineResult run_pipeline(const PipelineOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto log = [&](const std::string& s) {
+    if (o.progress) o.progress(s);
+  };
+  if (::mkdir(o.out_dir.c_str(), 0755) != 0 && errno != EEXIST) throw InputError(o.out_dir, "", "cannot create the output directory");
+  PipelineResult res;
+  Stages stages(o.out_dir + "/.stages", res, log);
+  const std::string D = o.out_dir;
+  const policy::TrainConfig tc = config::read_file<policy::TrainConfig>(o.train_config);
+  const std::string collect_path = !tc.collect.empty() && tc.collect[0] == '/' ? tc.collect : dir_of(o.train_config) + "/" + tc.collect;
+  const sim::CollectSetup setup = sim::load_collect(collect_path);
+  const std::string config_hash = quant::fnv1a_hex(read_file(o.train_config) + read_file(collect_path) + setup.yaml);
+  const std::string robot_path = setup.robot.config_path;
+
+  // Train (resumable from its own checkpoint).
+  const std::string policy_path = D + "/train/policy.twck";
+  stages.run("train", "train " + config_hash, {policy_path}, [&] {
+    run_training(o.train_config, D + "/train", true, o.threads, [&](const std::string& s) { log("  " + s); });
+  });
+  // Fresh expert episodes for calibration and the error report.
+  const std::string dataset = D + "/dataset.h5";
+  stages.run("dataset", "dataset " + config_hash + " " + std::to_string(o.dataset_episodes) + " " + std::to_string(o.dataset_seed), {dataset}, [&] {
+    sim::RolloutOptions ro;
+    ro.episodes = o.dataset_episodes;
+    ro.seed = o.dataset_seed;
+    ro.threads = o.threads;
+    data::write_dataset(dataset, sim::rollout(setup, ro));
+  });
+  // Quantize.
+  const std::string f32 = D + "/policy_f32.tflite", i8 = D + "/policy_int8.tflite", qjson = D + "/quantize.json";
+  stages.run("quantize", "quantize " + quant::fnv1a_hex(read_file(policy_path) + read_file(dataset)), {f32, i8, qjson}, [&] {
+    QuantizeOptions q;
+    q.policy_path = policy_path;
+    q.data_path = dataset;
+    q.out_path = i8;
+    q.float_out_path = f32;
+    q.robot_path = robot_path;
+    const QuantizeRun r = run_quantize(q);
+    write_file_atomic(qjson, JsonObject()
+                                 .add("bytes", static_cast<uint64_t>(r.bytes))
+                                 .add("float_bytes", static_cast<uint64_t>(r.float_bytes))
+                                 .add("calibration_samples", r.calibration_samples)
+                                 .add("test_samples", r.error.samples)
+                                 .add("mean_error_deg", r.error.mean_deg_all)
+                                 .add("p99_error_deg", r.error.p99_deg_all)
+                                 .add("max_error_deg", r.error.max_deg_all)
+                                 .add("p99_error_deg_per_joint", r.error.p99_deg)
+                                 .str() + "\n");
+  });
+  // Evaluate float and int8 on the same seeds.
+  const std::string ejson = D + "/eval.json";
+  stages.run("eval", "eval " + quant::fnv1a_hex(read_file(f32) + read_file(i8)) + " " + std::to_string(o.eval_episodes) + " " +
+                         std::to_string(o.eval_seed) + " " + config_hash,
+             {ejson}, [&] {
+               const LoadedPolicy pf = load_policy(f32), pi = load_policy(i8);
+               const EvalReport ef = evaluate(pf.source, setup, o.eval_episodes, o.eval_seed, o.threads);
+               const EvalReport ei = evaluate(pi.source, setup, o.eval_episodes, o.eval_seed, o.threads);
+               write_file_atomic(ejson, JsonObject()
+                                            .add("episodes", o.eval_episodes)
+                                            .add("seed", o.eval_seed)
+                                            .add("float", stats_json(ef.policy))
+                                            .add("int8", stats_json(ei.policy))
+                                            .add("expert", stats_json(ef.expert))
+                                            .str() + "\n");
+             });
+  // Firmware sources and their budget.
+  const std::string fw = D + "/firmware", bjson = fw + "/budget.json";
+  stages.run("export", "export " + quant::fnv1a_hex(read_file(i8)) + " " + o.target, {bjson}, [&] {
+    const quant::ExportReport r = quant::export_firmware(quant::load_tflite(i8), o.target, fw);
+    write_file_atomic(bjson, JsonObject()
+                                 .add("target", o.target)
+                                 .add("flash_bytes", static_cast<uint64_t>(r.flash_bytes))
+                                 .add("weight_bytes", static_cast<uint64_t>(r.weight_bytes))
+                                 .add("arena_bytes", static_cast<uint64_t>(r.arena_bytes))
+                                 .str() + "\n");
+  });
+  // Summary in Markdown and JSON.
+  const YAML::Node q = YAML::Load(read_file(qjson)), e = YAML::Load(read_file(ejson)), b = YAML::Load(read_file(bjson));
+  auto num = [](const YAML::Node& n, const char* k) { return n[k].as<double>(); };
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::string md = "# tinywalk pipeline: " + setup.robot.config.name + "\n\n";
+  md += "| stage | result |\n|---|---|\n";
+  md += "| policy | `train/policy.twck`, learning curve `train/learning_curve.csv` |\n";
+  md += "| quantization | int8 " + fmt0(num(q, "bytes")) + " bytes; float vs int8 action error p99 " + fmt3(num(q, "p99_error_deg")) +
+        " deg, max " + fmt3(num(q, "max_error_deg")) + " deg |\n";
+  for (const char* k : {"float", "int8", "expert"})
+    md += std::string("| closed loop, ") + k + " | " + fmt0(num(e[k], "falls")) + " falls / " + fmt0(num(e[k], "episodes")) + " episodes, " +
+          fmt3(num(e[k], "mean_speed_mps")) + " m/s, heading drift " + fmt3(num(e[k], "mean_abs_heading_drift_deg")) + " deg |\n";
+  md += "| firmware (" + o.target + ") | " + fmt3(num(b, "flash_bytes")) + " bytes of model in flash, " + fmt3(num(b, "arena_bytes")) +
+        " bytes of RAM for inference |\n";
+  res.summary_md = D + "/summary.md";
+  res.summary_json = D + "/summary.json";
+  write_file_atomic(res.summary_md, md);
+  write_file_atomic(res.summary_json, JsonObject()
+                                          .add("robot", setup.robot.config.name)
+                                          .add("p99_error_deg", num(q, "p99_error_deg"))
+                                          .add("int8_bytes", num(q, "bytes"))
+                                          .add("float_falls", num(e["float"], "falls"))
+                                          .add("float_mean_speed_mps", num(e["float"], "mean_speed_mps"))
+                                          .add("int8_falls", num(e["int8"], "falls"))
+                                          .add("int8_mean_speed_mps", num(e["int8"], "mean_speed_mps"))
+                                          .add("expert_mean_speed_mps", num(e["expert"], "mean_speed_mps"))
+                                          .add("flash_bytes", num(b, "flash_bytes"))
+                                          .add("arena_bytes", num(b, "arena_bytes"))
+                                          .str() + "\n");
+  return res;
+}
+
+}  // namespace tinywalk::pipeline

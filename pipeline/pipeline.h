@@ -89,3 +89,34 @@ struct LoadedPolicy {
 LoadedPolicy load_policy(const std::string& path);
 
 }  // namespace tinywalk::pipeline
+
+namespace tinywalk::pipeline {
+
+// The whole pipeline into one folder, stage by stage:
+//   train/            tinywalk train (expert data, BC + DAgger, checkpoints)
+//   dataset.h5        fresh expert episodes for calibration and the error report
+//   policy_f32.tflite, policy_int8.tflite, quantize.json
+//   eval.json         float and int8 policies and the expert on the same seeds
+//   firmware/         exported int8 model sources and budget.json
+//   summary.md, summary.json
+// Rerunning skips every stage whose inputs (file hashes and options) are
+// unchanged; an interrupted stage restarts (training resumes from its
+// checkpoint); every artifact is written atomically.
+struct PipelineOptions {
+  std::string train_config;          // configs/train/bittle_default.yaml
+  std::string out_dir;
+  int eval_episodes = 20;
+  int dataset_episodes = 20;
+  uint64_t eval_seed = 1000000, dataset_seed = 900000;
+  std::string target = "avr";
+  int threads = 0;
+  std::function<void(const std::string&)> progress;
+};
+struct PipelineResult {
+  std::string summary_json, summary_md;
+  std::vector<std::string> skipped, ran;  // stage names
+  double seconds = 0;
+};
+PipelineResult run_pipeline(const PipelineOptions& o);
+
+}  // namespace tinywalk::pipeline

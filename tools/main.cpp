@@ -14,6 +14,7 @@ int cmd_train(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_quantize(int argc, char** argv);
 int cmd_export(int argc, char** argv);
+int cmd_pipeline(int argc, char** argv);
 }  // namespace tinywalk::cli
 
 namespace {
@@ -23,6 +24,7 @@ struct Command {
   const char* summary;
 };
 const Command kCommands[] = {
+    {"pipeline", tinywalk::cli::cmd_pipeline, "every stage on the default robot: data, training, int8, evaluation, firmware export"},
     {"sim", tinywalk::cli::cmd_sim, "run the simulated robot headless: hold a pose or play an open-loop gait"},
     {"collect", tinywalk::cli::cmd_collect, "roll out the privileged expert and record an imitation dataset (HDF5)"},
     {"train", tinywalk::cli::cmd_train, "fit a gait policy by imitation (behaviour cloning + DAgger)"},

@@ -73,3 +73,33 @@ TEST(Pipeline, PolicyDriverSeesOnlyMeasurableSignals) {
   EXPECT_NEAR(f.at("gait_clock")[0], 1.0, 1e-12);  // sin(pi/2)
   EXPECT_NEAR(f.at("gait_clock")[1], 0.0, 1e-12);
 }
+
+TEST(Pipeline, RerunSkipsStagesWhoseInputsAreUnchanged) {
+  const std::string dir = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_pipe";
+  const std::string cfg = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_pipe_train.yaml";
+  std::ofstream(cfg) << "collect: " << TINYWALK_SOURCE_DIR << "/configs/collect/bittle_trot.yaml\n"
+                     << "episodes: 4\nepisode_seconds: 2\nseed: 3\n"
+                     << "training: {max_epochs: 5, patience: 3, validation_fraction: 0.5}\n"
+                     << "dagger: {rounds: 0}\n";
+  pipeline::PipelineOptions o;
+  o.train_config = cfg;
+  o.out_dir = dir;
+  o.eval_episodes = 1;
+  o.dataset_episodes = 2;
+  o.threads = 2;
+  const pipeline::PipelineResult first = pipeline::run_pipeline(o);
+  EXPECT_EQ(first.ran, (std::vector<std::string>{"train", "dataset", "quantize", "eval", "export"}));
+  for (const char* f : {"/policy_f32.tflite", "/policy_int8.tflite", "/quantize.json", "/eval.json", "/firmware/tinywalk_model.cpp",
+                        "/firmware/budget.json", "/summary.md", "/summary.json"})
+    EXPECT_NO_THROW(read_file(dir + f)) << f;
+  const std::string summary = read_file(dir + "/summary.json");
+  const pipeline::PipelineResult second = pipeline::run_pipeline(o);
+  EXPECT_TRUE(second.ran.empty());
+  EXPECT_EQ(second.skipped.size(), 5u);
+  EXPECT_EQ(read_file(dir + "/summary.json"), summary);
+  // A lost artifact reruns its stage only (and what depends on its bytes, if they changed).
+  std::remove((dir + "/eval.json").c_str());
+  const pipeline::PipelineResult third = pipeline::run_pipeline(o);
+  EXPECT_EQ(third.ran, (std::vector<std::string>{"eval"}));
+  EXPECT_EQ(read_file(dir + "/summary.json"), summary);  // same seeds, same numbers
+}
