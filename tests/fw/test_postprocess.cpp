@@ -9,19 +9,8 @@
 #include <new>
 #include <vector>
 
-// Count every global allocation so the step function can be shown allocation-free.
-// (GCC's -Wmismatched-new-delete misfires on a malloc-backed replacement operator new.)
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-static std::atomic<long> g_news{0};
-void* operator new(std::size_t n) {
-  ++g_news;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/alloc_counter.h"
+
 
 namespace {
 
@@ -363,7 +352,7 @@ TEST(Postprocess, FullChainOnRandomInputIsBoundedAndAllocationFree) {
   ASSERT_EQ(postprocess_step(c, s, q, fw), S::kOk);
   for (int i = 0; i < 16; ++i) prev[i] = fw[i];
   unsigned seed = 12345;
-  const long before = g_news.load();
+  tinywalk::test::start_counting_allocations();
   for (int step = 0; step < 20000; ++step) {
     for (auto& v : q) {
       seed = seed * 1103515245u + 12345u;
@@ -376,7 +365,7 @@ TEST(Postprocess, FullChainOnRandomInputIsBoundedAndAllocationFree) {
       prev[i] = fw[i];
     }
   }
-  EXPECT_EQ(g_news.load(), before);
+  EXPECT_EQ(tinywalk::test::stop_counting_allocations(), 0);
 }
 
 }  // namespace

@@ -15,90 +15,14 @@
 #include <new>
 
 #include "common/random.h"
+#include "tests/alloc_counter.h"
 #include "tests/test_util.h"
 
 using namespace tinywalk;
 using namespace tinywalk::policy;
 using tinywalk::test::error_of;
 
-// ---- allocation counting -------------------------------------------------
-// Counts only while g_counting is set. operator new is replaced as usual;
-// Eigen allocates through std::malloc, so on glibc malloc and friends are
-// interposed too (forwarding to glibc's own entry points).
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocations{0};
-void note_allocation() {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define TW_SANITIZED_MALLOC 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define TW_SANITIZED_MALLOC 1
-#endif
-
-#if defined(__GLIBC__) && !defined(TW_SANITIZED_MALLOC)  // sanitizers own malloc
-extern "C" {
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-void* __libc_memalign(size_t, size_t);
-void __libc_free(void*);
-
-void* malloc(size_t n) noexcept {
-  note_allocation();
-  return __libc_malloc(n);
-}
-void* calloc(size_t k, size_t n) noexcept {
-  note_allocation();
-  return __libc_calloc(k, n);
-}
-void* realloc(void* p, size_t n) noexcept {
-  note_allocation();
-  return __libc_realloc(p, n);
-}
-void* aligned_alloc(size_t align, size_t n) noexcept {
-  note_allocation();
-  return __libc_memalign(align, n);
-}
-int posix_memalign(void** out, size_t align, size_t n) noexcept {
-  note_allocation();
-  *out = __libc_memalign(align, n);
-  return *out ? 0 : ENOMEM;
-}
-void free(void* p) noexcept { __libc_free(p); }
-}
-constexpr bool kCountsMalloc = true;
-#else
-constexpr bool kCountsMalloc = false;
-#endif
-
-void* operator new(size_t n) {
-  note_allocation();
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void* operator new(size_t n, std::align_val_t a) {
-  note_allocation();
-  const size_t al = static_cast<size_t>(a);
-  if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n, std::align_val_t a) { return operator new(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -383,28 +307,26 @@ TEST(Mlp, SingleSampleForwardDoesNotAllocate) {
     const Eigen::MatrixXd X = Eigen::MatrixXd::Constant(s.inputs, 3, 0.25);
 
     // The counter works: a batch forward (Eigen temporaries) and a new are seen.
-    g_allocations = 0;
-    g_counting = true;
+    test::start_counting_allocations();
     Eigen::MatrixXd Y = mlp.forward(X);
-    const long batch_allocs = g_allocations.load();
+    const long batch_allocs = test::stop_counting_allocations();
+    test::start_counting_allocations();
     int* probe = new int(1);
-    g_counting = false;
+    const long probe_allocs = test::stop_counting_allocations();
     delete probe;
-    if (kCountsMalloc) {
+    if (test::counts_malloc()) {
       EXPECT_GT(batch_allocs, 0);
     }
-    EXPECT_GT(g_allocations.load(), batch_allocs);
+    EXPECT_EQ(probe_allocs, 1);
 
     double sum = 0;
-    g_allocations = 0;
-    g_counting = true;
+    test::start_counting_allocations();
     for (int i = 0; i < 1000; ++i) {
       x[i % s.inputs] += 1e-3;
       mlp.forward(x.data(), y.data(), ws.data());
       sum += y[0];
     }
-    g_counting = false;
-    EXPECT_EQ(g_allocations.load(), 0) << "heap allocations in 1000 single-sample forward calls";
+    EXPECT_EQ(test::stop_counting_allocations(), 0) << "heap allocations in 1000 single-sample forward calls";
     EXPECT_TRUE(std::isfinite(sum));
     EXPECT_GT(Y.size(), 0);
   }

@@ -9,30 +9,14 @@
 #include "common/error.h"
 #include "common/yaml_config.h"
 #include "policy/observation.h"
+#include "tests/alloc_counter.h"
 #include "tests/test_util.h"
 
 using namespace tinywalk;
 using namespace tinywalk::policy;
 using tinywalk::test::error_of;
 
-// Counts heap allocations while g_counting is set (for the no-allocation check).
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocations{0};
-}  // namespace
 
-// Out of line so that GCC does not pair the inlined free() with operator new
-// at call sites (-Wmismatched-new-delete).
-[[gnu::noinline]] void* operator new(std::size_t n) {
-  if (g_counting) ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { operator delete(p); }
-void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
 
 namespace {
 
@@ -247,18 +231,15 @@ TEST(FeatureBuilder, FeaturesDoNotAllocate) {
   fb.push(f1);
   fb.push(f2);
   // The counter itself works.
-  g_allocations = 0;
-  g_counting = true;
+  test::start_counting_allocations();
   std::vector<double>* probe = new std::vector<double>(3);
-  g_counting = false;
+  const long probe_allocs = test::stop_counting_allocations();
   delete probe;
-  ASSERT_GE(g_allocations.load(), 1);
+  ASSERT_GE(probe_allocs, 1);
 
-  g_allocations = 0;
-  g_counting = true;
+  test::start_counting_allocations();
   for (int i = 0; i < 100; ++i) fb.features(x.data());
-  g_counting = false;
-  EXPECT_EQ(g_allocations.load(), 0);
+  EXPECT_EQ(test::stop_counting_allocations(), 0);
   EXPECT_EQ(x[0], 2.1);  // newest imu_rpy first
   EXPECT_EQ(x[3], 1.1);
 }
