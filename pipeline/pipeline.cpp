@@ -107,6 +107,7 @@ EvalReport evaluate(const ActorSource& policy, const sim::CollectSetup& setup, i
 }  // namespace tinywalk::pipeline
 
 #include "common/atomic_file.h"
+#include "pipeline/firmware_config.h"
 #include "sim/robot_config.h"
 
 namespace tinywalk::pipeline {
@@ -138,6 +139,13 @@ QuantizeRun run_quantize(const QuantizeOptions& o) {
   r.int8_model = quant::quantize(model, cal, o.calibration, meta);
   r.float_model = quant::float_model(model, meta);
   r.error = quant::compare(model, r.int8_model, test);
+  // The firmware's integer configuration travels inside the .tflite ("tinywalk_fw").
+  if (!o.collect_path.empty()) {
+    const sim::CollectSetup setup = sim::load_collect(o.collect_path);
+    if (setup.robot.config.joints != robot.config.joints)
+      throw InputError(o.collect_path, "robot", "names a robot whose joints differ from --robot's");
+    r.int8_model.meta.firmware_blob = firmware_blob(r.int8_model, firmware_config(r.int8_model, robot, firmware_settings(setup)));
+  }
   const std::string bytes = quant::write_tflite(r.int8_model);
   quant::read_tflite(bytes, o.out_path);  // never write a file our own reader would reject
   r.bytes = bytes.size();
@@ -266,6 +274,7 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
     q.out_path = i8;
     q.float_out_path = f32;
     q.robot_path = robot_path;
+    q.collect_path = collect_path;
     const QuantizeRun r = run_quantize(q);
     write_file_atomic(qjson, JsonObject()
                                  .add("bytes", static_cast<uint64_t>(r.bytes))

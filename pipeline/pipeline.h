@@ -66,6 +66,7 @@ namespace tinywalk::pipeline {
 struct QuantizeOptions {
   std::string policy_path, data_path, out_path, float_out_path;
   std::string robot_path;                   // for the firmware index map and directions
+  std::string collect_path;                 // control period and gait clock for the firmware blob (empty: no blob)
   quant::CalibrationParams calibration;
 };
 struct QuantizeRun {

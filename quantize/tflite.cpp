@@ -50,6 +50,7 @@ constexpr uint32_t kSchemaVersion = 3;
 constexpr int32_t kFcVersionFloat = 1;
 constexpr int32_t kFcVersionInt8 = 4;
 constexpr const char* kMetadataName = "tinywalk";
+constexpr const char* kFirmwareMetadataName = "tinywalk_fw";
 // BuiltinOperator values beyond what our schema subset declares.
 constexpr int32_t kBuiltinCustom = 32;
 
@@ -161,6 +162,12 @@ std::string write_tflite(const TfliteModel& m) {
   const std::vector<uint8_t> meta = write_metadata(m.meta);
   const uint32_t meta_buffer = static_cast<uint32_t>(buffers.size());
   buffers.push_back(fbt::CreateBufferDirect(b, &meta));
+  const uint32_t fw_buffer = static_cast<uint32_t>(buffers.size());
+  if (!m.meta.firmware_blob.empty()) {
+    const std::vector<uint8_t> fw(m.meta.firmware_blob.begin(), m.meta.firmware_blob.end());
+    b.ForceVectorAlignment(fw.size(), 1, 16);  // 16-byte aligned data, as TFLite aligns buffers
+    buffers.push_back(fbt::CreateBuffer(b, b.CreateVector(fw)));
+  }
 
   // Tensors.
   const fbt::TensorType act_type = m.int8 ? fbt::TensorType_INT8 : fbt::TensorType_FLOAT32;
@@ -207,7 +214,8 @@ std::string write_tflite(const TfliteModel& m) {
   const std::vector<flatbuffers::Offset<fbt::OperatorCode>> codes{fbt::CreateOperatorCode(
       b, static_cast<int8_t>(fbt::BuiltinOperator_FULLY_CONNECTED), 0, m.int8 ? kFcVersionInt8 : kFcVersionFloat,
       fbt::BuiltinOperator_FULLY_CONNECTED)};
-  const std::vector<flatbuffers::Offset<fbt::Metadata>> metadata{fbt::CreateMetadataDirect(b, kMetadataName, meta_buffer)};
+  std::vector<flatbuffers::Offset<fbt::Metadata>> metadata{fbt::CreateMetadataDirect(b, kMetadataName, meta_buffer)};
+  if (!m.meta.firmware_blob.empty()) metadata.push_back(fbt::CreateMetadataDirect(b, kFirmwareMetadataName, fw_buffer));
 
   const auto model = fbt::CreateModelDirect(b, kSchemaVersion, &codes, &subgraphs, "tinywalk MLP policy", &buffers,
                                             nullptr, &metadata);
@@ -655,6 +663,15 @@ DeployMetadata Reader::read_metadata(const TfliteModel& m) const {
   check_len("feature_std", out.feature_std.size(), m.inputs(), "the model's inputs");
   check_len("action_offset", out.action_offset.size(), m.outputs(), "the model's outputs");
   check_len("action_scale", out.action_scale.size(), m.outputs(), "the model's outputs");
+  // The firmware's integer configuration (optional; checked by the firmware's own loader).
+  for (flatbuffers::uoffset_t k = 0; entries && k < entries->size(); ++k) {
+    const auto* e = entries->Get(k);
+    if (!e->name() || e->name()->str() != kFirmwareMetadataName) continue;
+    if (e->buffer() >= buffers_->size())
+      fail("metadata[" + std::to_string(k) + "].buffer", "buffer index " + std::to_string(e->buffer()) + " out of range");
+    const auto* fd = buffers_->Get(e->buffer())->data();
+    if (fd) out.firmware_blob.assign(reinterpret_cast<const char*>(fd->data()), fd->size());
+  }
   return out;
 }
 

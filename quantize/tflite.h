@@ -39,6 +39,9 @@ struct DeployMetadata {
   std::vector<int32_t> firmware_index, firmware_direction;
   std::string postprocess_yaml;             // post-processing settings for the firmware
   std::string dataset_hash, config_hash, project_version;  // provenance
+  // The firmware's integer configuration (robot_fw/controller_config.h), stored as the
+  // metadata entry "tinywalk_fw"; empty if the model was quantized without one.
+  std::string firmware_blob;
 };
 constexpr uint32_t kMetadataVersion = 1;
 

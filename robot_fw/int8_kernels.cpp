@@ -108,27 +108,11 @@ int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shif
 
 #endif  // TINYWALK_SINGLE_ROUNDING
 
+int32_t saturating_add_int32(int32_t a, int32_t b) { return saturating_add(a, b); }
+
 void fully_connected_int8(const FullyConnectedParams& p, int in_dim, int out_dim, const int8_t* input, const int8_t* weights,
                           const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int8_t* output) {
-  const int8_t* row = weights;  // weights[o][0..in_dim)
-  for (int o = 0; o < out_dim; ++o, row += in_dim) {
-    // Dot product in int32. Each term is at most 128 * 255 = 32640 in magnitude
-    // (|w| <= 128, |x - zp| <= 255), so the sum cannot overflow for
-    // in_dim <= 65793 (the policy's layers have a few hundred inputs at most).
-    int32_t acc = 0;
-    for (int i = 0; i < in_dim; ++i) {
-      acc += static_cast<int32_t>(row[i]) * (static_cast<int32_t>(input[i]) + p.input_offset);
-    }
-    // Bias after the sum, as TFLite does; saturating only where TFLite's plain
-    // int32 add would overflow (an out-of-range bias), identical otherwise.
-    if (bias != nullptr) acc = saturating_add(acc, bias[o]);
-    // Requantize to the output scale, move to the output zero point, clamp.
-    acc = multiply_by_quantized_multiplier(acc, multiplier[o], static_cast<int>(shift[o]));
-    acc = saturating_add(acc, p.output_offset);
-    if (acc < p.activation_min) acc = p.activation_min;
-    if (acc > p.activation_max) acc = p.activation_max;
-    output[o] = static_cast<int8_t>(acc);
-  }
+  fully_connected_int8_mem<RamLoader>(p, in_dim, out_dim, input, weights, bias, multiplier, shift, output);
 }
 
 }  // namespace tinywalk::fw

@@ -42,8 +42,16 @@
 
 namespace tinywalk::fw {
 
-constexpr int kMaxJoints = 16;          // capacity of per-joint arrays
-constexpr int kMaxMovingAverage = 8;    // capacity of the moving-average ring
+// Capacities are compile-time (fixed memory); a 2 KB-SRAM target builds with smaller ones
+// (-DTINYWALK_FW_MAX_JOINTS=8 -DTINYWALK_FW_MAX_MOVING_AVERAGE=4).
+#ifndef TINYWALK_FW_MAX_JOINTS
+#define TINYWALK_FW_MAX_JOINTS 16
+#endif
+#ifndef TINYWALK_FW_MAX_MOVING_AVERAGE
+#define TINYWALK_FW_MAX_MOVING_AVERAGE 8
+#endif
+constexpr int kMaxJoints = TINYWALK_FW_MAX_JOINTS;                // capacity of per-joint arrays
+constexpr int kMaxMovingAverage = TINYWALK_FW_MAX_MOVING_AVERAGE;  // capacity of the moving-average ring
 constexpr int kOpenCatJointCount = 16;  // size of the firmware angle frame
 constexpr int kBiquadShift = 14;        // biquad coefficients are Q14
 constexpr int kBiquadStateShift = 8;    // biquad output history is cdeg * 2^8

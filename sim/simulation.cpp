@@ -22,6 +22,7 @@ void SimConfig::validate(const std::string& file) const {
   if (std::fabs(ratio - std::round(ratio)) > 1e-6 || std::round(ratio) < 1)
     throw InputError(file, "control_dt", "expected a whole multiple of physics_dt (" + std::to_string(physics_dt) + " s), got " +
                                              std::to_string(control_dt) + " s");
+  conditions.validate(file, "conditions.");
 }
 
 SimConfig load_sim_config(const std::string& path) {
@@ -49,6 +50,7 @@ struct Simulation::World {
   btMultiBodyDynamicsWorld world{&dispatcher, &broadphase, &solver, &collision_config};
   btStaticPlaneShape ground_shape{btVector3(0, 0, 1), 0};
   btCollisionObject ground;
+  std::unique_ptr<RobotModel> payload_model;  // the robot's model with the payload merged into the base (if any)
   std::unique_ptr<MultiBodyRobot> robot;
 
   ~World() {
@@ -77,7 +79,9 @@ void Simulation::reset(uint64_t seed, const std::vector<double>& q0_in) {
   const int n = robot_.num_joints();
   const std::vector<double> q0 = q0_in.empty() ? rc.standing_pose : q0_in;
   TW_CHECK(static_cast<int>(q0.size()) == n, "one initial angle per joint");
-  episode_ = sample_episode(robot_, config_.randomize, seed, config_.ground_friction);
+  const Conditions& cond = config_.conditions;
+  episode_ = sample_episode(robot_, config_.randomize, seed, config_.ground_friction, cond);
+  const double slope = cond.slope_deg * M_PI / 180;  // rad
 
   // World: gravity, solver, ground.
   world_.reset();
@@ -89,6 +93,12 @@ void Simulation::reset(uint64_t seed, const std::vector<double>& q0_in) {
   world_->ground.setCollisionShape(&world_->ground_shape);
   world_->ground.setFriction(episode_.ground_friction);
   world_->ground.setRestitution(0);
+  if (slope != 0) {  // plane through the origin, rising along +x
+    btTransform tilt;
+    tilt.setIdentity();
+    tilt.setRotation(btQuaternion(btVector3(0, 1, 0), -slope));
+    world_->ground.setWorldTransform(tilt);
+  }
   w.addCollisionObject(&world_->ground, 1, -1);
 
   // Robot: scaled bodies, joint friction, friction 1 so the ground's coefficient rules.
@@ -98,7 +108,23 @@ void Simulation::reset(uint64_t seed, const std::vector<double>& q0_in) {
   opt.lateral_friction = 1.0;
   opt.joint_friction.assign(robot_.model.num_joints(), 0.0);
   for (int i = 0; i < n; ++i) opt.joint_friction[robot_.joint_to_model[i]] = episode_.joint_friction[i];
-  world_->robot = std::make_unique<MultiBodyRobot>(robot_.model, w, opt);
+  const RobotModel* model = &robot_.model;
+  if (cond.payload_mass > 0) {  // a point mass merged into the (scaled) base body
+    world_->payload_model = std::make_unique<RobotModel>(robot_.model);
+    Body& base = world_->payload_model->bodies[0];
+    const double mb = base.mass * opt.mass_scale[0], mp = cond.payload_mass;
+    const Eigen::Vector3d at(cond.payload_offset[0], cond.payload_offset[1], cond.payload_offset[2]);
+    const Eigen::Vector3d com = (mb * base.com + mp * at) / (mb + mp);
+    auto parallel = [](double m, const Eigen::Vector3d& d) {
+      return Eigen::Matrix3d(m * (d.squaredNorm() * Eigen::Matrix3d::Identity() - d * d.transpose()));
+    };
+    base.inertia = base.inertia * opt.inertia_scale[0] + parallel(mb, base.com - com) + parallel(mp, at - com);
+    base.mass = mb + mp;
+    base.com = com;
+    opt.mass_scale[0] = opt.inertia_scale[0] = 1.0;
+    model = world_->payload_model.get();
+  }
+  world_->robot = std::make_unique<MultiBodyRobot>(*model, w, opt);
   MultiBodyRobot& mb = *world_->robot;
 
   // Place at rest, then lower until the lowest collision point touches the ground.
@@ -123,6 +149,8 @@ void Simulation::reset(uint64_t seed, const std::vector<double>& q0_in) {
     }
   }
   pose.translation().z() = 1.0 - lowest + 1e-4;
+  // On a slope: the same placement tilted with the plane about the origin.
+  if (slope != 0) pose = Eigen::Isometry3d(Eigen::AngleAxisd(-slope, Eigen::Vector3d::UnitY())) * pose;
   mb.set_state(pose, Eigen::Vector3d::Zero(), Eigen::Vector3d::Zero(), qm, zero);
 
   // Servos hold the initial pose; IMU starts its history; pushes scheduled.
@@ -136,9 +164,16 @@ void Simulation::reset(uint64_t seed, const std::vector<double>& q0_in) {
   imu_ = std::make_unique<Imu>(rc.imu, episode_.imu_rpy_noise, episode_.imu_seed, config_.physics_dt);
   imu_->reset(0, imu_link_pose(), mb.base_angular_velocity(), mb.base_linear_velocity());
   push_rng_.reseed(episode_.push_seed);
-  next_push_ = episode_.pushes ? push_rng_.uniform(rc.randomization.push_interval.lo, rc.randomization.push_interval.hi) : 1e300;
+  next_push_ = episode_.pushes ? push_rng_.uniform(episode_.push_interval.lo, episode_.push_interval.hi) : 1e300;
   push_end_ = -1;
   push_force_.setZero();
+}
+
+double Simulation::total_mass() const { return world_->robot->total_mass(); }
+
+Eigen::Vector3d Simulation::ground_normal() const {
+  const double slope = config_.conditions.slope_deg * M_PI / 180;
+  return slope != 0 ? Eigen::Vector3d(-std::sin(slope), 0, std::cos(slope)) : Eigen::Vector3d::UnitZ();
 }
 
 Eigen::Isometry3d Simulation::imu_link_pose() const { return world_->robot->body_pose(robot_.imu_body); }
@@ -180,11 +215,11 @@ void Simulation::physics_step() {
   // Pushes: a constant horizontal force on the torso for push_duration.
   const auto& rr = robot_.config.randomization;
   if (t_ >= next_push_) {
-    const double dir = push_rng_.uniform(0, 2 * M_PI), dv = push_rng_.uniform(rr.push_velocity.lo, rr.push_velocity.hi);
+    const double dir = push_rng_.uniform(0, 2 * M_PI), dv = push_rng_.uniform(episode_.push_velocity.lo, episode_.push_velocity.hi);
     const double f = mb.total_mass() * dv / rr.push_duration;
     push_force_ = Eigen::Vector3d(f * std::cos(dir), f * std::sin(dir), 0);
     push_end_ = t_ + rr.push_duration;
-    next_push_ = t_ + push_rng_.uniform(rr.push_interval.lo, rr.push_interval.hi);
+    next_push_ = t_ + push_rng_.uniform(episode_.push_interval.lo, episode_.push_interval.hi);
   }
   if (t_ < push_end_ - 1e-12) mb.add_base_force(push_force_);
   // Physics.

@@ -1,5 +1,7 @@
 // The Bullet world with one robot on flat ground: physics, servos, IMU,
-// randomization, pushes, fall and numerical-failure detection.
+// randomization, pushes, fall and numerical-failure detection. Fixed test
+// conditions (SimConfig::conditions: friction, latency, pushes, payload, a
+// slope, IMU noise) default to no effect.
 //
 // Const model, mutable data: a Simulation holds the world of one episode;
 // the Robot (config + URDF model) it refers to is shared and never changed.
@@ -33,6 +35,7 @@ struct SimConfig {
   bool randomize = false;        // sample the robot's randomization ranges per episode
   double max_base_speed = 20;    // m/s, faster means the state exploded
   double max_joint_speed = 200;  // rad/s, faster means the state exploded
+  Conditions conditions;         // fixed test conditions on top of randomization (defaults: none)
 
   template <class V>
   void visit(V& v) {
@@ -44,6 +47,7 @@ struct SimConfig {
     v.field("randomize", randomize, "sample the robot's randomization ranges per episode");
     v.field("max_base_speed", max_base_speed, "m/s; a faster base counts as an exploded state", config::positive());
     v.field("max_joint_speed", max_joint_speed, "rad/s; a faster joint counts as an exploded state", config::positive());
+    v.section("conditions", conditions, "fixed test conditions on top of randomization (scenarios); the defaults change nothing");
   }
   // Cross-field checks; InputError names `file` and the field.
   void validate(const std::string& file) const;
@@ -73,7 +77,9 @@ class Simulation {
 
   // New episode: samples the episode parameters from seed, rebuilds the world
   // and places the robot at rest with joint angles q0 (rad, robot joint order;
-  // empty = standing pose) and its lowest point touching the ground.
+  // empty = standing pose) and its lowest point touching the ground. On a
+  // slope (conditions.slope_deg) the robot stands on the tilted plane at the
+  // origin, pitched with it, facing uphill (+x).
   void reset(uint64_t seed, const std::vector<double>& q0 = {});
   // One control period: sends `command` (rad, robot joint order) to the
   // servos, then runs physics. Does nothing once the episode has ended.
@@ -86,6 +92,9 @@ class Simulation {
   const Robot& robot() const { return robot_; }
   const SimConfig& config() const { return config_; }
   const EpisodeParams& episode() const { return episode_; }
+  double total_mass() const;  // kg, as simulated: scaled bodies plus any payload
+  // Unit normal of the ground plane in world (0, 0, 1 unless on a slope).
+  Eigen::Vector3d ground_normal() const;
 
   BaseState base() const;
   std::vector<double> joint_positions() const;   // rad, robot joint order

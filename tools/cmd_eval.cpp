@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "pipeline/firmware_loop.h"
 #include "pipeline/pipeline.h"
 #include "tools/cli.h"
 
@@ -18,6 +19,9 @@ int cmd_eval(int argc, char** argv) {
         .option("seed", "N", "seed of the first episode", "1000000")
         .option("seconds", "S", "episode length (default: the collect config's)")
         .option("threads", "N", "threads (0 = one per core)", "0")
+        .flag("firmware", "run the int8 model inside the firmware core (observation builder, post-processing, safety) in the loop; "
+                          "also reports the int8 model without the firmware, and --float's model, on the same seeds")
+        .option("float", "FILE", "with --firmware: the float policy (.tflite or .twck) to report beside it")
         .option("max-falls", "N", "check: at most this many falls")
         .option("min-speed-ratio", "R", "check: policy speed at least R x the expert's");
     if (!a.parse(argc, argv)) return kOk;
@@ -32,7 +36,36 @@ int cmd_eval(int argc, char** argv) {
     const int episodes = a.integer("episodes", 1, 1000000), threads = a.integer("threads", 0, 256);
     std::function<void(int, int)> progress;
     if (show_progress() && !a.json()) progress = [](int d, int n) { std::fprintf(stderr, "\r  %d/%d episodes", d, n); };
-    const pipeline::EvalReport r = pipeline::evaluate(loaded.source, setup, episodes, a.u64("seed"), threads, progress);
+    pipeline::FirmwareCounters counters;
+    JsonObject side;
+    pipeline::EvalReport r;
+    if (a.on("firmware")) {
+      if (!loaded.tflite || !loaded.tflite->int8) throw InputError(a.str("policy"), "--firmware", "needs an int8 .tflite model");
+      auto row = [&](const char* name, const pipeline::EvalReport& e) {
+        std::printf("%-16s %3d falls / %d episodes, %.3f m/s (%.0f%% of the expert), heading drift %.1f deg\n", name, e.policy.falls,
+                    e.policy.episodes, e.policy.mean_speed_mps, e.expert.mean_speed_mps > 0 ? 100 * e.policy.mean_speed_mps / e.expert.mean_speed_mps : 0,
+                    e.policy.mean_abs_heading_drift_deg);
+        side.add(name, JsonObject()
+                           .add("falls", e.policy.falls)
+                           .add("episodes", e.policy.episodes)
+                           .add("mean_speed_mps", e.policy.mean_speed_mps)
+                           .add("speed_ratio", e.expert.mean_speed_mps > 0 ? e.policy.mean_speed_mps / e.expert.mean_speed_mps : 0)
+                           .add("mean_abs_heading_drift_deg", e.policy.mean_abs_heading_drift_deg)
+                           .add("mean_reward", e.policy.mean_reward));
+      };
+      if (a.has("float")) {
+        const pipeline::LoadedPolicy f = pipeline::load_policy(a.str("float"));
+        row("float", pipeline::evaluate(f.source, setup, episodes, a.u64("seed"), threads, progress));
+      }
+      row("int8", pipeline::evaluate(loaded.source, setup, episodes, a.u64("seed"), threads, progress));
+      r = pipeline::evaluate_firmware(loaded.tflite, setup, episodes, a.u64("seed"), threads, progress, &counters);
+      row("int8_firmware", r);
+      std::printf("firmware counters: %lld steps, %lld IMU faults held, %lld missed deadlines, %lld safe stops\n",
+                  static_cast<long long>(counters.steps), static_cast<long long>(counters.imu_faults),
+                  static_cast<long long>(counters.deadline_misses), static_cast<long long>(counters.safe_stops));
+    } else {
+      r = pipeline::evaluate(loaded.source, setup, episodes, a.u64("seed"), threads, progress);
+    }
     if (progress) std::fprintf(stderr, "\n");
     const double ratio = r.expert.mean_speed_mps > 0 ? r.policy.mean_speed_mps / r.expert.mean_speed_mps : 0;
     std::printf("policy %s over %d episodes: %d falls, %.3f m/s (%.0f%% of the expert's %.3f), heading drift %.1f deg (max %.1f), reward %.3f\n",
@@ -60,7 +93,11 @@ int cmd_eval(int argc, char** argv) {
                      .add("expert_falls", r.expert.falls)
                      .add("expert_mean_speed_mps", r.expert.mean_speed_mps)
                      .add("expert_mean_abs_heading_drift_deg", r.expert.mean_abs_heading_drift_deg)
-                     .add("expert_mean_reward", r.expert.mean_reward));
+                     .add("expert_mean_reward", r.expert.mean_reward)
+                     .add("firmware", a.on("firmware"))
+                     .add("side_by_side", side)
+                     .add("firmware_imu_faults", counters.imu_faults)
+                     .add("firmware_safe_stops", counters.safe_stops));
     return ok ? kOk : kCheckFailed;
   });
 }

@@ -18,6 +18,7 @@ int cmd_quantize(int argc, char** argv) {
         .option("out", "FILE", "int8 .tflite to write")
         .option("float-out", "FILE", "also write the float32 .tflite")
         .option("robot", "FILE", "robot description (firmware index map)", sim::default_robot_path())
+        .option("config", "FILE", "collect config whose control period and gait clock the firmware uses", std::string(TINYWALK_CONFIG_DIR) + "/collect/bittle_trot.yaml")
         .option("calibration-samples", "N", "observations used for calibration", "500")
         .option("calibration", "minmax|percentile", "range estimate", "minmax")
         .option("percentile", "P", "with --calibration percentile", "99.99");
@@ -30,6 +31,7 @@ int cmd_quantize(int argc, char** argv) {
     o.out_path = a.str("out");
     o.float_out_path = a.str("float-out");
     o.robot_path = a.str("robot");
+    o.collect_path = a.str("config");
     o.calibration.samples = a.integer("calibration-samples", 1, 10000000);
     o.calibration.method = a.str("calibration");
     o.calibration.percentile = a.num("percentile");

@@ -15,6 +15,9 @@ int cmd_eval(int argc, char** argv);
 int cmd_quantize(int argc, char** argv);
 int cmd_export(int argc, char** argv);
 int cmd_pipeline(int argc, char** argv);
+int cmd_replay(int argc, char** argv);
+int cmd_plot(int argc, char** argv);
+int cmd_check(int argc, char** argv);
 }  // namespace tinywalk::cli
 
 namespace {
@@ -28,10 +31,13 @@ const Command kCommands[] = {
     {"sim", tinywalk::cli::cmd_sim, "run the simulated robot headless: hold a pose or play an open-loop gait"},
     {"collect", tinywalk::cli::cmd_collect, "roll out the privileged expert and record an imitation dataset (HDF5)"},
     {"train", tinywalk::cli::cmd_train, "fit a gait policy by imitation (behaviour cloning + DAgger)"},
+    {"check", tinywalk::cli::cmd_check, "policy checks for CI: named scenarios with pass thresholds; JUnit XML and Markdown reports"},
     {"eval", tinywalk::cli::cmd_eval, "closed-loop rollouts of a policy and of the expert on the same seeds"},
     {"quantize", tinywalk::cli::cmd_quantize, "int8 post-training quantization of a policy into .tflite, with the error report"},
     {"export", tinywalk::cli::cmd_export, "C++ sources holding an int8 model for a firmware build (host, cortex-m, avr)"},
     {"motion", tinywalk::cli::cmd_motion, "make, convert and export reference motions (gaits, motion JSON, OpenCat skills, retargeting)"},
+    {"replay", tinywalk::cli::cmd_replay, "one recorded episode as a self-contained 3D HTML replay (offline, any browser)"},
+    {"plot", tinywalk::cli::cmd_plot, "SVG pictures of a run: joint commands, trajectory, speed, learning curve"},
     {"robot", tinywalk::cli::cmd_robot, "load and check a robot description (YAML + URDF); print its model or defaults"},
 };
 

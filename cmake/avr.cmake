@@ -1,0 +1,18 @@
+# Toolchain file: ATmega328P with avr-gcc (Debian gcc-avr 5.4) + avr-libc.
+# avr-gcc 5.4 knows C++11/14 and an experimental C++1z; see robot_fw/targets/CMakeLists.txt.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR avr)
+set(CMAKE_C_COMPILER avr-gcc)
+set(CMAKE_CXX_COMPILER avr-g++)
+set(CMAKE_ASM_COMPILER avr-gcc)
+set(CMAKE_OBJCOPY avr-objcopy CACHE FILEPATH "")
+set(CMAKE_SIZE avr-size CACHE FILEPATH "")
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(TINYWALK_MCU_FLAGS "-mmcu=atmega328p")
+set(CMAKE_C_FLAGS_INIT "${TINYWALK_MCU_FLAGS} -ffunction-sections -fdata-sections")
+set(CMAKE_CXX_FLAGS_INIT "${TINYWALK_MCU_FLAGS} -ffunction-sections -fdata-sections")
+set(CMAKE_ASM_FLAGS_INIT "${TINYWALK_MCU_FLAGS}")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "${TINYWALK_MCU_FLAGS} -Wl,--gc-sections")

@@ -1,0 +1,142 @@
+// Firmware-in-the-loop: the firmware core as a sim driver.
+#include "pipeline/firmware_loop.h"
+
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "common/error.h"
+#include "pipeline/firmware_config.h"
+#include "robot_fw/controller_config.h"
+
+namespace tinywalk::pipeline {
+
+namespace {
+
+// One firmware instance: the model loaded in place from the .tflite bytes (as on a 32-bit
+// MCU), its configuration from the "tinywalk_fw" blob, a caller-owned arena.
+class FirmwareDriver : public sim::Driver {
+ public:
+  FirmwareDriver(std::shared_ptr<const quant::TfliteModel> model, const sim::CollectSetup& setup, bool postprocess,
+                 FirmwareCounters* counters, std::mutex* mu)
+      : model_(std::move(model)), counters_(counters), mu_(mu) {
+    // The exact bytes a robot would hold, copied into 16-byte-aligned storage.
+    fw::ControllerConfig cfg = firmware_config(*model_, setup.robot, firmware_settings(setup, postprocess));
+    quant::TfliteModel with_blob = *model_;
+    with_blob.meta.firmware_blob = firmware_blob(*model_, cfg);
+    const std::string bytes = quant::write_tflite(with_blob);
+    storage_.resize((bytes.size() + 15) / 16);
+    std::memcpy(storage_.data(), bytes.data(), bytes.size());
+    fw::TfliteBlob blob{};
+    const fw::NetStatus st = fw::tflite_load(reinterpret_cast<const uint8_t*>(storage_.data()), bytes.size(), net_, blob);
+    if (st != fw::NetStatus::kOk) throw InputError("", "--model", std::string("the firmware cannot load this model: ") + fw::net_status_name(st));
+    if (fw::controller_config_read(blob.data, blob.size, cfg_) != fw::BlobStatus::kOk || fw::controller_config_check(cfg_, net_) != fw::BlobStatus::kOk)
+      throw InputError("", "--model", "the firmware rejects the model's tinywalk_fw configuration");
+    model_view_ = {&net_, &cfg_};
+    arena_.resize(fw::controller_arena_bytes(model_view_));
+    if (fw::controller_init(model_view_, data_, arena_.data(), arena_.size()) != fw::CtlStatus::kOk)
+      throw InputError("", "--model", "the firmware's controller rejects the model");
+    joints_ = model_->outputs();
+    targets_.resize(joints_);
+  }
+  ~FirmwareDriver() override { flush(); }
+
+  void reset(uint64_t) override {
+    flush();
+    fw::controller_start(model_view_, data_);
+    step_ = 0;
+    stopped_ = false;
+    base_ = counters_snapshot();
+  }
+
+  std::vector<double> act(const sim::Observation& obs) override {
+    // The HAL: the simulated IMU as the MPU6050 driver would hand it over, the clock in us.
+    fw::ImuSample s{};
+    for (int k = 0; k < 3; ++k) {
+      s.rpy[k] = static_cast<float>(obs.imu.rpy[k]);
+      s.gyro[k] = static_cast<float>(obs.imu.gyro[k]);
+      s.accel[k] = static_cast<float>(obs.imu.accel[k]);
+    }
+    const uint32_t now = static_cast<uint32_t>(step_ * cfg_.control_period_us);
+    s.timestamp_us = now;
+    ++step_;
+    const fw::StepResult r = fw::controller_step(model_view_, data_, s, now);
+    if (r.mode != fw::Mode::kRunning) stopped_ = true;
+    // The servos get exactly the integer degrees the firmware emits, mapped back through the
+    // robot's index and direction table: angle = direction * (deg - calibration).
+    const fw::PostprocessConfig& p = cfg_.post;
+    for (int j = 0; j < joints_; ++j) {
+      const int32_t c = static_cast<int32_t>(r.deg[p.index_map[j]]) * 100 - p.calib_cdeg[j];
+      targets_[j] = p.direction[j] * c * M_PI / 18000.0;
+    }
+    return targets_;
+  }
+
+ private:
+  struct Snap {
+    uint32_t steps, faults, misses;
+  };
+  Snap counters_snapshot() const { return {data_.steps, data_.imu_faults, data_.deadline_misses}; }
+  void flush() {
+    if (!counters_ || step_ == 0) return;
+    std::lock_guard<std::mutex> lock(*mu_);
+    counters_->steps += data_.steps - base_.steps;
+    counters_->imu_faults += data_.imu_faults - base_.faults;
+    counters_->deadline_misses += data_.deadline_misses - base_.misses;
+    counters_->safe_stops += stopped_ ? 1 : 0;
+    step_ = 0;
+  }
+
+  std::shared_ptr<const quant::TfliteModel> model_;
+  std::vector<std::max_align_t> storage_;
+  fw::NetworkView net_{};
+  fw::ControllerConfig cfg_{};
+  fw::ControllerModel model_view_{};
+  fw::ControllerData data_{};
+  std::vector<uint8_t> arena_;
+  FirmwareCounters* counters_;
+  std::mutex* mu_;
+  Snap base_{};
+  int joints_ = 0;
+  int64_t step_ = 0;
+  bool stopped_ = false;
+  std::vector<double> targets_;
+};
+
+}  // namespace
+
+sim::DriverFactory firmware_driver(std::shared_ptr<const quant::TfliteModel> model, const sim::CollectSetup& setup, bool postprocess,
+                                   FirmwareCounters* counters) {
+  if (!model || !model->int8) throw InputError("", "--model", "firmware-in-the-loop needs an int8 .tflite model");
+  if (model->meta.joints != setup.robot.config.joints)
+    throw InputError("", "--model", "the model was trained for joints of robot '" + model->meta.robot + "', not those of '" + setup.robot.config.name + "'");
+  auto mu = std::make_shared<std::mutex>();
+  FirmwareDriver probe(model, setup, postprocess, nullptr, nullptr);  // fail early, on the caller's thread
+  return [model, &setup, postprocess, counters, mu] { return std::make_unique<FirmwareDriver>(model, setup, postprocess, counters, mu.get()); };
+}
+
+EvalReport evaluate_firmware(std::shared_ptr<const quant::TfliteModel> model, const sim::CollectSetup& setup, int episodes, uint64_t seed,
+                             int threads, const std::function<void(int, int)>& progress, FirmwareCounters* counters) {
+  EvalReport rep;
+  sim::RolloutOptions o;
+  o.episodes = episodes;
+  o.seed = seed;
+  o.threads = threads;
+  o.progress = progress;
+  o.driver = firmware_driver(model, setup, true, counters);
+  sim::RolloutSummary s;
+  sim::rollout(setup, o, &s);
+  rep.policy = {s.episodes, s.falls, s.mean_speed_mps, s.mean_reward, s.mean_abs_heading_drift_deg};
+  rep.max_abs_heading_drift_deg = s.max_abs_heading_drift_deg;
+  rep.numerical_failures = s.numerical_failures;
+  o.driver = {};
+  o.progress = {};
+  sim::rollout(setup, o, &s);
+  rep.expert = {s.episodes, s.falls, s.mean_speed_mps, s.mean_reward, s.mean_abs_heading_drift_deg};
+  rep.expert_max_abs_heading_drift_deg = s.max_abs_heading_drift_deg;
+  return rep;
+}
+
+}  // namespace tinywalk::pipeline
