@@ -179,7 +179,10 @@ LoadedPolicy load_policy(const std::string& path) {
 #include <sys/stat.h>
 
 #include "common/json.h"
+#include "pipeline/firmware_loop.h"
 #include "quantize/export.h"
+#include "report/plots.h"
+#include "report/replay.h"
 
 namespace tinywalk::pipeline {
 
@@ -267,7 +270,7 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
   });
   // Quantize.
   const std::string f32 = D + "/policy_f32.tflite", i8 = D + "/policy_int8.tflite", qjson = D + "/quantize.json";
-  stages.run("quantize", "quantize " + quant::fnv1a_hex(read_file(policy_path) + read_file(dataset)), {f32, i8, qjson}, [&] {
+  stages.run("quantize", "quantize+fw1 " + quant::fnv1a_hex(read_file(policy_path) + read_file(dataset)), {f32, i8, qjson}, [&] {
     QuantizeOptions q;
     q.policy_path = policy_path;
     q.data_path = dataset;
@@ -289,19 +292,62 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
   });
   // Evaluate float and int8 on the same seeds.
   const std::string ejson = D + "/eval.json";
-  stages.run("eval", "eval " + quant::fnv1a_hex(read_file(f32) + read_file(i8)) + " " + std::to_string(o.eval_episodes) + " " +
+  stages.run("eval", "eval+firmware " + quant::fnv1a_hex(read_file(f32) + read_file(i8)) + " " + std::to_string(o.eval_episodes) + " " +
                          std::to_string(o.eval_seed) + " " + config_hash,
              {ejson}, [&] {
                const LoadedPolicy pf = load_policy(f32), pi = load_policy(i8);
+               log("  float policy, " + std::to_string(o.eval_episodes) + " episodes");
                const EvalReport ef = evaluate(pf.source, setup, o.eval_episodes, o.eval_seed, o.threads);
+               log("  int8 policy");
                const EvalReport ei = evaluate(pi.source, setup, o.eval_episodes, o.eval_seed, o.threads);
+               log("  int8 policy inside the firmware core (post-processing, safety)");
+               FirmwareCounters fc;
+               const EvalReport ew = evaluate_firmware(pi.tflite, setup, o.eval_episodes, o.eval_seed, o.threads, {}, &fc);
                write_file_atomic(ejson, JsonObject()
                                             .add("episodes", o.eval_episodes)
                                             .add("seed", o.eval_seed)
                                             .add("float", stats_json(ef.policy))
                                             .add("int8", stats_json(ei.policy))
+                                            .add("int8_firmware", stats_json(ew.policy))
                                             .add("expert", stats_json(ef.expert))
+                                            .add("firmware_imu_faults", fc.imu_faults)
+                                            .add("firmware_deadline_misses", fc.deadline_misses)
+                                            .add("firmware_safe_stops", fc.safe_stops)
                                             .str() + "\n");
+             });
+  // Pictures: one seeded episode of each variant, the learning curve, a 3D replay.
+  const std::string rdir = D + "/report";
+  const std::vector<std::string> pictures{rdir + "/learning_curve.svg", rdir + "/joint_commands.svg", rdir + "/trajectory.svg",
+                                          rdir + "/forward_speed.svg", D + "/replay.html"};
+  stages.run("report", "report1 " + quant::fnv1a_hex(read_file(f32) + read_file(i8) + read_file(D + "/train/learning_curve.csv")) + " " +
+                           std::to_string(o.eval_seed) + " " + config_hash,
+             pictures, [&] {
+               if (::mkdir(rdir.c_str(), 0755) != 0 && errno != EEXIST) throw InputError(rdir, "", "cannot create the report directory");
+               const LoadedPolicy pf = load_policy(f32), pi = load_policy(i8);
+               auto record = [&](const sim::DriverFactory& make) {
+                 sim::RolloutOptions ro;
+                 ro.episodes = 1;
+                 ro.seed = o.eval_seed;
+                 ro.threads = 1;
+                 ro.driver = make;
+                 return sim::rollout(setup, ro);
+               };
+               auto policy_factory = [](const LoadedPolicy& p) -> sim::DriverFactory {
+                 const int n = static_cast<int>(p.source.joints.size());
+                 auto src = p.source;
+                 return [src, n] { return std::make_unique<PolicyDriver>(src.make(), n); };
+               };
+               const data::Dataset df = record(policy_factory(pf)), di = record(policy_factory(pi)),
+                                   dw = record(firmware_driver(pi.tflite, setup));
+               report::EpisodePlotOptions po;
+               po.control_dt = setup.config.sim.control_dt;
+               po.joint_names = setup.robot.config.joints;
+               po.joints = {0, 1};
+               report::write_learning_curve_plot(rdir, D + "/train/learning_curve.csv");
+               report::write_episode_plots(rdir, {{"float", &df.episodes[0]}, {"int8", &di.episodes[0]}, {"int8 + firmware", &dw.episodes[0]}}, po);
+               const report::ReplayInput replay = report::replay_input(dw.episodes[0], setup.robot, setup.config.sim.control_dt,
+                                                                       "tinywalk: int8 policy in the firmware core, seed " + std::to_string(o.eval_seed));
+               write_file_atomic(D + "/replay.html", report::replay_html(replay));
              });
   // Firmware sources and their budget.
   const std::string fw = D + "/firmware", bjson = fw + "/budget.json";
@@ -320,10 +366,10 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::string md = "# tinywalk pipeline: " + setup.robot.config.name + "\n\n";
   md += "| stage | result |\n|---|---|\n";
-  md += "| policy | `train/policy.twck`, learning curve `train/learning_curve.csv` |\n";
+  md += "| policy | `train/policy.twck`, learning curve `train/learning_curve.csv` ([plot](report/learning_curve.svg)) |\n";
   md += "| quantization | int8 " + fmt0(num(q, "bytes")) + " bytes; float vs int8 action error p99 " + fmt3(num(q, "p99_error_deg")) +
         " deg, max " + fmt3(num(q, "max_error_deg")) + " deg |\n";
-  for (const char* k : {"float", "int8", "expert"})
+  for (const char* k : {"float", "int8", "int8_firmware", "expert"})
     md += std::string("| closed loop, ") + k + " | " + fmt0(num(e[k], "falls")) + " falls / " + fmt0(num(e[k], "episodes")) + " episodes, " +
           fmt3(num(e[k], "mean_speed_mps")) + " m/s, heading drift " + fmt3(num(e[k], "mean_abs_heading_drift_deg")) + " deg |\n";
   md += "| firmware (" + o.target + ") | " + fmt3(num(b, "flash_bytes")) + " bytes of model in flash, " + fmt3(num(b, "arena_bytes")) +
@@ -339,6 +385,8 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                                           .add("float_mean_speed_mps", num(e["float"], "mean_speed_mps"))
                                           .add("int8_falls", num(e["int8"], "falls"))
                                           .add("int8_mean_speed_mps", num(e["int8"], "mean_speed_mps"))
+                                          .add("firmware_falls", num(e["int8_firmware"], "falls"))
+                                          .add("firmware_mean_speed_mps", num(e["int8_firmware"], "mean_speed_mps"))
                                           .add("expert_mean_speed_mps", num(e["expert"], "mean_speed_mps"))
                                           .add("flash_bytes", num(b, "flash_bytes"))
                                           .add("arena_bytes", num(b, "arena_bytes"))

@@ -86,7 +86,7 @@ std::string learning_curve_svg(const std::vector<CurveRow>& rows) {
   LinePlot p;
   p.title = "Learning curve (behaviour cloning, then DAgger rounds)";
   p.x = {"epoch, all rounds", "", NAN, NAN};
-  p.y = {"loss", "MSE of normalised actions", NAN, NAN};
+  p.y = {"loss", "", NAN, NAN};
   Series train{"train loss", {}, {}, palette(0), false}, val{"validation loss", {}, {}, palette(1), false};
   double lo = INFINITY, hi = -INFINITY;
   for (size_t i = 0; i < rows.size(); ++i) {

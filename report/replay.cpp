@@ -251,9 +251,9 @@ html, body { margin: 0; height: 100%; background: #eef1f5; font: 13px/1.4 "DejaV
 #bar { position: absolute; left: 0; right: 0; top: 0; height: 40px; display: flex; align-items: center; gap: 10px; padding: 0 10px;
        background: #ffffffe0; border-bottom: 1px solid #ccd; box-sizing: border-box; }
 #bar button { width: 64px; }
-#slider { flex: 1; }
-#info { font-family: "DejaVu Sans Mono", monospace; white-space: pre; min-width: 430px; }
-#title { font-weight: bold; }
+#slider { flex: 1; min-width: 120px; }
+#info { font: 12px "DejaVu Sans Mono", monospace; white-space: pre; overflow: hidden; }
+#title { font-weight: bold; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 22%; }
 #help { position: absolute; right: 10px; bottom: 8px; color: #667; font-size: 12px; }
 canvas { position: absolute; left: 0; top: 40px; cursor: grab; }
 </style>
@@ -553,16 +553,20 @@ canvas.addEventListener("wheel", (e) => {
   cam.dist = Math.max(0.5 * SIZE, Math.min(200 * SIZE, cam.dist * Math.exp(e.deltaY * 0.001)));
   e.preventDefault();
 }, { passive: false });
-function tick(now) {
+// Advance the playback clock and draw. requestAnimationFrame drives it; a
+// timer takes over where animation frames are not delivered (headless
+// browsers, some background tabs).
+function step(now) {
   if (last !== null && playing) {
-    t += Math.min(0.1, (now - last) / 1000) * Number(speed.value);
+    t += Math.min(0.1, Math.max(0, now - last) / 1000) * Number(speed.value);
     if (t > T_END) t = 0;  // loop
   }
   last = now;
   render(t);
-  requestAnimationFrame(tick);
 }
+function tick(now) { step(performance.now()); requestAnimationFrame(tick); }
 requestAnimationFrame(tick);
+setInterval(() => { const now = performance.now(); if (last === null || now - last > 50) step(now); }, 20);
 )JS";
 
 }  // namespace

@@ -10,4 +10,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
   cmake make g++ pkg-config \
   libbullet-dev libeigen3-dev libyaml-cpp-dev liburdfdom-dev libtinyxml-dev libhdf5-dev \
   libflatbuffers-dev flatbuffers-compiler \
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev \
+  chromium

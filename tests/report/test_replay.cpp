@@ -33,12 +33,12 @@ std::string temp_dir(const std::string& name) {
   return d;
 }
 
-struct Run {
+struct Shell {
   int code = -1;
   std::string out;
 };
-Run shell(const std::string& cmd) {
-  Run r;
+Shell shell(const std::string& cmd) {
+  Shell r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -76,7 +76,7 @@ data::Dataset synthetic_dataset(int frames, double dt) {
   auto& rot = e.privileged["base_orientation"];
   auto& q = e.privileged["q"];
   auto& act = e.privileged["executed_action"];
-  pos.dim = 3, rot.dim = 4, q.dim = act.dim = robot.num_joints();
+  pos.dim = 3, rot.dim = 4, q.dim = act.dim = e.actions.dim = robot.num_joints();
   for (int k = 0; k < frames; ++k) {
     const double t = k * dt, phase = 2 * M_PI * 2 * t;
     const double yaw = 0.15 * std::sin(0.5 * t), pitch = 0.03 * std::sin(phase);
@@ -89,7 +89,7 @@ data::Dataset synthetic_dataset(int frames, double dt) {
       const double s = (leg == 0 || leg == 3) ? 1 : -1;  // FR+RL vs FL+RR
       qq[j] = robot.config.standing_pose[j] + (j % 2 == 0 ? 0.35 * s * std::sin(phase) : 0.3 * std::max(0.0, s * std::cos(phase)));
     }
-    pos.push(p), rot.push(r), q.push(qq.data()), act.push(qq.data());
+    pos.push(p), rot.push(r), q.push(qq.data()), act.push(qq.data()), e.actions.push(qq.data());
     e.rewards.push_back(1), e.dones.push_back(k == frames - 1);
   }
   e.attrs["fell"] = 0;
@@ -122,14 +122,15 @@ TEST(ReplayGeometry, MatchesTheSimulatorsLegKinematics) {
       EXPECT_LT((tips[knee_body] - sim_foot).norm(), 0.0101) << leg.name << " delta " << delta;
     }
   }
-  // Hand check of one leg at q = 0: FR hip at (0.055, -0.05, 0), knee 46 mm below, foot 50 mm further.
+  // Hand check of one leg at q = 0: FR hip at (0.055, -0.05, 0), knee 46 mm below, foot 50 mm further
+  // along the lower link, which at q = 0 points to -x.
   replay_forward(g, std::vector<double>(8, 0.0), &origins, &tips);
   int fr_lower = -1;
   for (size_t b = 0; b < g.bodies.size(); ++b)
     if (g.bodies[b].name == "FR_lower") fr_lower = static_cast<int>(b);
   ASSERT_GE(fr_lower, 0);
   EXPECT_LT((origins[fr_lower] - Eigen::Vector3d(0.055, -0.05, -0.046)).norm(), 1e-9);
-  EXPECT_LT((tips[fr_lower] - Eigen::Vector3d(0.055 + 0.05, -0.05, -0.046)).norm(), 1e-6);
+  EXPECT_LT((tips[fr_lower] - Eigen::Vector3d(0.055 - 0.05, -0.05, -0.046)).norm(), 1e-6);  // the knee frame is pitched 90 deg
   EXPECT_EQ(g.bodies[fr_lower].side, -1);
 }
 
@@ -168,7 +169,7 @@ TEST(ReplayHtml, SelfContainedAndDeterministic) {
 // --- headless Chromium
 
 std::string chromium() {
-  const Run r = shell("command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null");
+  const Shell r = shell("command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null");
   std::string p = r.out;
   while (!p.empty() && (p.back() == '\n' || p.back() == ' ')) p.pop_back();
   return p;
@@ -196,7 +197,7 @@ TEST(ReplayHtml, RendersTheRobotInHeadlessChromium) {
   write_file_atomic(html_path, replay_html(replay_input(d.episodes[0], bittle(), 0.033, "synthetic trot")));
 
   // DOM after ~3 s of virtual time.
-  const Run dom = shell("timeout 60 " + browser + chromium_flags(dir + "/profile1") +
+  const Shell dom = shell("timeout 60 " + browser + chromium_flags(dir + "/profile1") +
                         " --virtual-time-budget=3000 --dump-dom file://" + html_path + " 2>/dev/null");
   ASSERT_EQ(dom.code, 0) << dom.out.substr(0, 2000);
   const long frames = data_attr(dom.out, "data-frames-drawn"), pixels = data_attr(dom.out, "data-robot-pixels");
@@ -206,7 +207,7 @@ TEST(ReplayHtml, RendersTheRobotInHeadlessChromium) {
 
   // Screenshot (look at it: a quadruped on a grid, with its trail).
   const std::string png = dir + "/replay.png";
-  const Run shot = shell("timeout 60 " + browser + chromium_flags(dir + "/profile2") + " --virtual-time-budget=2000 --screenshot=" + png +
+  const Shell shot = shell("timeout 60 " + browser + chromium_flags(dir + "/profile2") + " --virtual-time-budget=2000 --screenshot=" + png +
                          " --window-size=1000,700 file://" + html_path + " 2>&1");
   EXPECT_EQ(shot.code, 0) << shot.out;
   ASSERT_TRUE(std::filesystem::exists(png)) << shot.out;
@@ -228,7 +229,7 @@ TEST(ReplayCli, WritesTheReplayAndPlots) {
   const std::string h5 = dir + "/data.h5";
   data::write_dataset(h5, d);
 
-  Run r = shell(kCli + " replay --data " + h5 + " --episode 1 --out " + dir + "/r.html --json 2>&1");
+  Shell r = shell(kCli + " replay --data " + h5 + " --episode 1 --out " + dir + "/r.html --json 2>&1");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_HAS(last_line(r.out), "\"ok\":true");
   EXPECT_HAS(last_line(r.out), "\"frames\":120");
