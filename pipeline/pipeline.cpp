@@ -181,6 +181,8 @@ LoadedPolicy load_policy(const std::string& path) {
 #include "common/json.h"
 #include "pipeline/firmware_loop.h"
 #include "quantize/export.h"
+#include "pipeline/datasheet.h"
+#include "pipeline/scenario.h"
 #include "report/plots.h"
 #include "report/replay.h"
 
@@ -221,11 +223,12 @@ class Stages {
     bool fresh = file_exists(stamp) && read_file(stamp) == inputs;
     for (const auto& o : outputs) fresh = fresh && file_exists(o);
     if (fresh) {
-      log_("stage " + name + ": up to date, skipped");
+      log_("[" + std::to_string(++n_) + "/" + std::to_string(kStages) + "] stage " + name + ": up to date, skipped");
       r_.skipped.push_back(name);
       return;
     }
-    log_("stage " + name + ": running");
+    log_("[" + std::to_string(++n_) + "/" + std::to_string(kStages) + "] stage " + name + ": running (" +
+         std::to_string(static_cast<int>(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count())) + " s elapsed)");
     std::remove(stamp.c_str());
     body();
     write_file_atomic(stamp, inputs);
@@ -233,6 +236,9 @@ class Stages {
   }
 
  private:
+  static constexpr int kStages = 7;  // train, dataset, quantize, eval, report, export, check
+  int n_ = 0;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
   std::string dir_;
   PipelineResult& r_;
   std::function<void(const std::string&)> log_;
@@ -360,6 +366,61 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                                  .add("arena_bytes", static_cast<uint64_t>(r.arena_bytes))
                                  .str() + "\n");
   });
+  // Scenario checks (int8 in the firmware and float, same seeds) and the policy datasheet.
+  const std::string cjson = D + "/check.json";
+  if (!o.scenarios_dir.empty()) {
+    std::string scen;
+    for (const Scenario& x : load_scenarios(o.scenarios_dir)) scen += read_file(x.path);
+    stages.run("check", "check1 " + quant::fnv1a_hex(read_file(f32) + read_file(i8) + scen + read_file(bjson)) + " " + std::to_string(o.check_episodes),
+               {cjson, D + "/check.xml", D + "/check.md", D + "/datasheet.md", D + "/datasheet.html"}, [&] {
+                 const std::vector<Scenario> sc = load_scenarios(o.scenarios_dir);
+                 CheckOptions co;
+                 co.episodes = o.check_episodes;
+                 co.threads = o.threads;
+                 const CheckModel fwm = load_check_model(i8, CheckMode::Firmware), flm = load_check_model(f32, CheckMode::Float);
+                 DatasheetOptions ds;
+                 std::vector<report::ScenarioResult> plots;
+                 for (const Scenario& x : sc) {
+                   log("  scenario " + x.config.name);
+                   ds.firmware_results.push_back(run_scenario(x, fwm, co));
+                   ds.float_results.push_back(run_scenario(x, flm, co));
+                   for (const ScenarioResult* r : {&ds.float_results.back(), &ds.firmware_results.back()}) {
+                     report::ScenarioResult pr;
+                     pr.name = r->name;
+                     pr.variant = r == &ds.float_results.back() ? "float" : "int8 + firmware";
+                     pr.passed = r->passed;
+                     double max_falls = NAN, min_ratio = NAN;
+                     for (const MetricCheck& c : r->checks) {
+                       if (c.threshold_key == "max_falls") max_falls = c.threshold;
+                       if (c.threshold_key == "min_speed_ratio") min_ratio = c.threshold;
+                     }
+                     pr.metrics = {{"speed ratio", "x expert", r->speed_ratio, min_ratio, true}, {"falls", "episodes", static_cast<double>(r->falls), max_falls, false}};
+                     plots.push_back(pr);
+                   }
+                 }
+                 std::vector<JsonObject> rows;
+                 std::string arr = "[";
+                 for (size_t k = 0; k < ds.firmware_results.size(); ++k) arr += (k ? "," : "") + result_json(ds.firmware_results[k]).str();
+                 arr += "]";
+                 bool all = true;
+                 for (const auto& r : ds.firmware_results) all = all && r.passed;
+                 write_file_atomic(D + "/check.xml", junit_xml(ds.firmware_results));
+                 write_file_atomic(D + "/check.md", markdown(ds.firmware_results));
+                 if (::mkdir(rdir.c_str(), 0755) != 0 && errno != EEXIST) throw InputError(rdir, "", "cannot create the report directory");
+                 report::write_scenario_plots(rdir, plots);
+                 ds.model_path = i8;
+                 ds.budget_files = {bjson};
+                 for (const char* t : {"avr", "cortex_m4"}) {
+                   const std::string f = D + "/firmware/mcu_budget_" + std::string(t) + ".json";
+                   if (file_exists(f)) ds.budget_files.push_back(f);
+                 }
+                 const Datasheet sheet = make_datasheet(ds);
+                 write_file_atomic(D + "/datasheet.md", sheet.markdown);
+                 write_file_atomic(D + "/datasheet.html", sheet.html);
+                 write_file_atomic(cjson, "{\"ok\":" + std::string(all ? "true" : "false") + ",\"mode\":\"firmware\",\"episodes\":" +
+                                              std::to_string(o.check_episodes) + ",\"scenarios\":" + arr + "}\n");
+               });
+  }
   // Summary in Markdown and JSON.
   const YAML::Node q = YAML::Load(read_file(qjson)), e = YAML::Load(read_file(ejson)), b = YAML::Load(read_file(bjson));
   auto num = [](const YAML::Node& n, const char* k) { return n[k].as<double>(); };

@@ -110,6 +110,8 @@ struct PipelineOptions {
   int dataset_episodes = 20;
   uint64_t eval_seed = 1000000, dataset_seed = 900000;
   std::string target = "avr";
+  std::string scenarios_dir;         // scenario checks + datasheet (configs/scenarios); empty: skipped
+  int check_episodes = 5;            // episodes per scenario in the pipeline's check
   int threads = 0;
   std::function<void(const std::string&)> progress;
 };

@@ -151,7 +151,7 @@ struct ScenarioResult {
   double expert_mean_abs_heading_drift_deg = 0, expert_max_abs_heading_drift_deg = 0;
   double mean_reward = 0, expert_mean_reward = 0;
   FirmwareCounters firmware;  // firmware mode only
-  std::vector<MetricCheck> checks;  // one per threshold given, in the pass section's order
+  std::vector<MetricCheck> checks;  // one per threshold given, in ScenarioPass field order
   double seconds = 0;               // wall time
   std::string failure_message() const;  // the failed checks joined by "; " ("" if passed)
 };

@@ -18,6 +18,7 @@ int cmd_pipeline(int argc, char** argv);
 int cmd_replay(int argc, char** argv);
 int cmd_plot(int argc, char** argv);
 int cmd_check(int argc, char** argv);
+int cmd_datasheet(int argc, char** argv);
 }  // namespace tinywalk::cli
 
 namespace {
@@ -32,6 +33,7 @@ const Command kCommands[] = {
     {"collect", tinywalk::cli::cmd_collect, "roll out the privileged expert and record an imitation dataset (HDF5)"},
     {"train", tinywalk::cli::cmd_train, "fit a gait policy by imitation (behaviour cloning + DAgger)"},
     {"check", tinywalk::cli::cmd_check, "policy checks for CI: named scenarios with pass thresholds; JUnit XML and Markdown reports"},
+    {"datasheet", tinywalk::cli::cmd_datasheet, "a Markdown + HTML datasheet for a deployed int8 policy: model, data, results, footprint, limits"},
     {"eval", tinywalk::cli::cmd_eval, "closed-loop rollouts of a policy and of the expert on the same seeds"},
     {"quantize", tinywalk::cli::cmd_quantize, "int8 post-training quantization of a policy into .tflite, with the error report"},
     {"export", tinywalk::cli::cmd_export, "C++ sources holding an int8 model for a firmware build (host, cortex-m, avr)"},
