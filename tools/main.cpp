@@ -18,6 +18,7 @@ int cmd_pipeline(int argc, char** argv);
 int cmd_replay(int argc, char** argv);
 int cmd_plot(int argc, char** argv);
 int cmd_check(int argc, char** argv);
+int cmd_golden(int argc, char** argv);
 int cmd_datasheet(int argc, char** argv);
 }  // namespace tinywalk::cli
 
@@ -40,6 +41,7 @@ const Command kCommands[] = {
     {"motion", tinywalk::cli::cmd_motion, "make, convert and export reference motions (gaits, motion JSON, OpenCat skills, retargeting)"},
     {"replay", tinywalk::cli::cmd_replay, "one recorded episode as a self-contained 3D HTML replay (offline, any browser)"},
     {"plot", tinywalk::cli::cmd_plot, "SVG pictures of a run: joint commands, trajectory, speed, learning curve"},
+    {"golden", tinywalk::cli::cmd_golden, "golden vectors of the firmware core (simulator sensors -> host firmware) for the MCU tests"},
     {"robot", tinywalk::cli::cmd_robot, "load and check a robot description (YAML + URDF); print its model or defaults"},
 };
 

@@ -123,6 +123,11 @@ TEST(Check, PassingScenariosExitZeroAndWriteReports) {
   EXPECT_STREQ(suite->Attribute("tests"), "2");
   EXPECT_STREQ(suite->Attribute("failures"), "0");
   EXPECT_NE(read_file(md).find("| stand | PASS |"), std::string::npos);
+  // The default mode: the int8 model inside the firmware core, with its counters.
+  const Result fw = run("check --model " + toy_model() + " --scenarios " + d + " --threads 1 --json");
+  ASSERT_EQ(fw.code, 0) << fw.out << fw.err;
+  EXPECT_NE(fw.last_line().find("\"mode\":\"firmware\""), std::string::npos) << fw.last_line();
+  EXPECT_NE(fw.last_line().find("\"firmware\":{\"steps\":"), std::string::npos) << fw.last_line();
 }
 
 TEST(Check, AnImpossibleThresholdExitsOneAndNamesTheMetric) {
