@@ -87,15 +87,24 @@ TEST(Pipeline, RerunSkipsStagesWhoseInputsAreUnchanged) {
   o.eval_episodes = 1;
   o.dataset_episodes = 2;
   o.threads = 2;
+  o.scenarios_dir = std::string(TINYWALK_SOURCE_DIR) + "/configs/scenarios";
+  o.check_episodes = 1;
   const pipeline::PipelineResult first = pipeline::run_pipeline(o);
-  EXPECT_EQ(first.ran, (std::vector<std::string>{"train", "dataset", "quantize", "eval", "export"}));
+  EXPECT_EQ(first.ran, (std::vector<std::string>{"train", "dataset", "quantize", "eval", "report", "export", "check"}));
   for (const char* f : {"/policy_f32.tflite", "/policy_int8.tflite", "/quantize.json", "/eval.json", "/firmware/tinywalk_model.cpp",
-                        "/firmware/budget.json", "/summary.md", "/summary.json"})
+                        "/firmware/budget.json", "/summary.md", "/summary.json", "/replay.html", "/report/joint_commands.svg",
+                        "/report/learning_curve.svg", "/check.xml", "/check.md", "/datasheet.md", "/datasheet.html"})
     EXPECT_NO_THROW(read_file(dir + f)) << f;
+  // eval.json holds the three variants side by side; the int8 file carries the firmware blob.
+  const std::string eval = read_file(dir + "/eval.json");
+  for (const char* k : {"\"float\"", "\"int8\"", "\"int8_firmware\"", "\"expert\""}) EXPECT_NE(eval.find(k), std::string::npos) << k;
+  EXPECT_FALSE(quant::load_tflite(dir + "/policy_int8.tflite").meta.firmware_blob.empty());
+  EXPECT_NE(read_file(dir + "/check.xml").find("<testcase classname=\"tinywalk.check\" name=\"slope\""), std::string::npos);
+  EXPECT_NE(read_file(dir + "/datasheet.md").find("| slope | 1 |"), std::string::npos);
   const std::string summary = read_file(dir + "/summary.json");
   const pipeline::PipelineResult second = pipeline::run_pipeline(o);
   EXPECT_TRUE(second.ran.empty());
-  EXPECT_EQ(second.skipped.size(), 5u);
+  EXPECT_EQ(second.skipped.size(), 7u);
   EXPECT_EQ(read_file(dir + "/summary.json"), summary);
   // A lost artifact reruns its stage only (and what depends on its bytes, if they changed).
   std::remove((dir + "/eval.json").c_str());
