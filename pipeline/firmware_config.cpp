@@ -176,6 +176,7 @@ fw::ControllerConfig firmware_config(const quant::TfliteModel& m, const sim::Rob
   sf.deadline_slack_us = c.control_period_us / 2;
   for (int j = 0; j < J; ++j)
     sf.safe_pose_deg[p.index_map[j]] = static_cast<int16_t>(fw::cdeg_to_deg(p.direction[j] * cdeg(robot.config.standing_pose[j]) + p.calib_cdeg[j]));
+  c.history_source = s.history_from_policy ? fw::kHistoryPolicy : fw::kHistorySent;
   return c;
 }
 

@@ -38,6 +38,7 @@ struct FirmwareSettings {
   bool postprocess = true;          // false: int8 output -> degrees directly (no dead zone, smoothing, rate limit)
   double control_dt = 0.033;        // s
   double gait_frequency_hz = 2.5;   // the gait clock's frequency
+  bool history_from_policy = true;  // last_action history: the policy's own targets (true) or the sent commands
 };
 
 // InputError if the model is not int8 or does not fit the firmware's capacities.

@@ -118,14 +118,14 @@ sim::DriverFactory firmware_driver(std::shared_ptr<const quant::TfliteModel> mod
 }
 
 EvalReport evaluate_firmware(std::shared_ptr<const quant::TfliteModel> model, const sim::CollectSetup& setup, int episodes, uint64_t seed,
-                             int threads, const std::function<void(int, int)>& progress, FirmwareCounters* counters) {
+                             int threads, const std::function<void(int, int)>& progress, FirmwareCounters* counters, bool postprocess) {
   EvalReport rep;
   sim::RolloutOptions o;
   o.episodes = episodes;
   o.seed = seed;
   o.threads = threads;
   o.progress = progress;
-  o.driver = firmware_driver(model, setup, true, counters);
+  o.driver = firmware_driver(model, setup, postprocess, counters);
   sim::RolloutSummary s;
   sim::rollout(setup, o, &s);
   rep.policy = {s.episodes, s.falls, s.mean_speed_mps, s.mean_reward, s.mean_abs_heading_drift_deg};

@@ -276,7 +276,7 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
   });
   // Quantize.
   const std::string f32 = D + "/policy_f32.tflite", i8 = D + "/policy_int8.tflite", qjson = D + "/quantize.json";
-  stages.run("quantize", "quantize+fw1 " + quant::fnv1a_hex(read_file(policy_path) + read_file(dataset)), {f32, i8, qjson}, [&] {
+  stages.run("quantize", "quantize+fw2 " + quant::fnv1a_hex(read_file(policy_path) + read_file(dataset)), {f32, i8, qjson}, [&] {
     QuantizeOptions q;
     q.policy_path = policy_path;
     q.data_path = dataset;

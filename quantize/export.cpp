@@ -112,7 +112,8 @@ std::string config_initialiser(const fw::ControllerConfig& c) {
     << ",  // fall_roll, fall_pitch, lift_pitch_min, lift_pitch_max (1e-4 rad)\n"
     << "        " << f.lift_steps << ", " << f.fault_limit << ", " << f.deadline_limit << ",  // lift_steps, fault_limit, deadline_limit\n"
     << "        " << f.max_imu_age_us << "u, " << f.deadline_slack_us << "u,  // max_imu_age_us, deadline_slack_us\n"
-    << "        " << list(f.safe_pose_deg, fw::kOpenCatJointCount) << ",  // safe_pose_deg\n    },\n";
+    << "        " << list(f.safe_pose_deg, fw::kOpenCatJointCount) << ",  // safe_pose_deg\n    },\n"
+    << "    " << static_cast<int>(c.history_source) << ",  // history_source (0: the sent command, 1: the policy's target)\n";
   return s.str();
 }
 }  // namespace

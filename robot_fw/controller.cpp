@@ -1,7 +1,8 @@
 // The control step with its safety layer, the serial front end and the HAL loop.
 #include "robot_fw/controller.h"
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 namespace {
 
@@ -188,9 +189,10 @@ StepResult controller_step(const ControllerModel& m, ControllerData& d, const Im
   }
   // Observation -> int8 policy -> post-processing -> OpenCat degrees.
   observation_build(c.obs, d.obs, frame, d.last_action_cdeg, d.input);
-  network_run(*m.net, d.input, d.output, d.scratch, d.scratch_bytes);
+  (m.infer ? m.infer : network_run)(*m.net, d.input, d.output, d.scratch, d.scratch_bytes);
   postprocess_step(c.post, d.post, d.output, d.deg);
-  for (int j = 0; j < c.post.num_joints; ++j) d.last_action_cdeg[j] = d.post.cmd_cdeg[j];
+  for (int j = 0; j < c.post.num_joints; ++j)
+    d.last_action_cdeg[j] = c.history_source == kHistoryPolicy ? postprocess_dequantize(c.post, j, d.output[j]) : d.post.cmd_cdeg[j];
   ++d.policy_steps;
   r.ran_policy = true;
   r.mode = d.mode;
@@ -252,4 +254,5 @@ StepResult firmware_tick(const ControllerModel& m, ControllerData& d, Hal& hal, 
   return r;
 }
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

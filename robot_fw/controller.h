@@ -36,7 +36,8 @@
 #include "robot_fw/opencat_serial.h"
 #include "robot_fw/postprocess.h"
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 struct SafetyConfig {
   int32_t fall_roll;        // 1e-4 rad (OpenCat: 90 deg)
@@ -56,13 +57,23 @@ struct ControllerConfig {
   ObservationConfig obs;
   PostprocessConfig post;
   SafetyConfig safety;
-  // Action mapping used for the command history when post-processing is bypassed is not
-  // needed: last_action is always the post-processed command (cdeg, policy frame).
+  // What the observation's last_action history holds (cdeg, policy frame):
+  //   kHistorySent   the post-processed command the firmware sent (what the servos follow);
+  //   kHistoryPolicy the policy's own target before post-processing (stage 1), as in training,
+  //                  where the policy's output was the command.
+  uint8_t history_source;
 };
+constexpr uint8_t kHistorySent = 0, kHistoryPolicy = 1;
+
+// The inference the control step calls. nullptr = the reference network_run (robot_fw/network.h).
+// An optimised kernel (e.g. the AVR build's, reading flash with LPM and using MULS) is passed
+// here and must be bit-exact with the reference (tests/mcu/test_mcu_kernels.cpp, golden vectors).
+using InferenceFn = NetStatus (*)(const NetworkView& net, const int8_t* input, int8_t* output, int8_t* scratch, size_t scratch_bytes);
 
 struct ControllerModel {
   const NetworkView* net;
   const ControllerConfig* cfg;
+  InferenceFn infer;  // nullptr: network_run
 };
 
 enum class Mode : uint8_t { kIdle = 0, kRunning, kFallen, kLifted, kFault };
@@ -145,4 +156,5 @@ class Hal {
 // replies. Returns the step's result.
 StepResult firmware_tick(const ControllerModel& m, ControllerData& d, Hal& hal, ParserState& parser);
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

@@ -1,7 +1,8 @@
 // Reading the "tinywalk_fw" blob: bounded little-endian reads through the shared field list.
 #include "robot_fw/controller_config.h"
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 namespace {
 
@@ -96,7 +97,7 @@ BlobStatus controller_config_read(const uint8_t* blob, size_t size, ControllerCo
   if (!visit_controller_config(c, cfg)) return c.bad_field() ? BlobStatus::kBadField : BlobStatus::kTruncated;
   if (c.at() != r.at() + config_bytes) return BlobStatus::kBadField;  // trailing bytes: a different layout
   if (observation_validate(cfg.obs) != ObsStatus::kOk || postprocess_validate(cfg.post) != PostprocessStatus::kOk ||
-      cfg.control_period_us == 0 || cfg.safety.fault_limit == 0 || cfg.safety.deadline_limit == 0 || cfg.safety.lift_steps == 0)
+      cfg.control_period_us == 0 || cfg.safety.fault_limit == 0 || cfg.safety.deadline_limit == 0 || cfg.safety.lift_steps == 0 || cfg.history_source > kHistoryPolicy)
     return BlobStatus::kInvalid;
   return BlobStatus::kOk;
 }
@@ -107,4 +108,5 @@ BlobStatus controller_config_check(const ControllerConfig& cfg, const NetworkVie
   return BlobStatus::kOk;
 }
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

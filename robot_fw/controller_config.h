@@ -18,7 +18,8 @@
 #include "robot_fw/controller.h"
 #include "robot_fw/network.h"
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 constexpr uint32_t kFwBlobVersion = 1;
 
@@ -44,6 +45,7 @@ bool visit_controller_config(V& v, ControllerConfig& c) {
        v.field(s.lift_steps) && v.field(s.fault_limit) && v.field(s.deadline_limit) && v.field(s.max_imu_age_us) &&
        v.field(s.deadline_slack_us);
   for (int k = 0; ok && k < kOpenCatJointCount; ++k) ok = v.field(s.safe_pose_deg[k]);
+  ok = ok && v.field(c.history_source);
   return ok;
 }
 
@@ -55,4 +57,5 @@ BlobStatus controller_config_read(const uint8_t* blob, size_t size, ControllerCo
 // Checks a configuration against a network (feature count == inputs, joints == outputs).
 BlobStatus controller_config_check(const ControllerConfig& cfg, const NetworkView& net);
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

@@ -20,7 +20,8 @@
 
 #include <stdint.h>
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 namespace {
 
@@ -115,4 +116,5 @@ void fully_connected_int8(const FullyConnectedParams& p, int in_dim, int out_dim
   fully_connected_int8_mem<RamLoader>(p, in_dim, out_dim, input, weights, bias, multiplier, shift, output);
 }
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

@@ -9,7 +9,8 @@
 
 #include <stdint.h>
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 // round(a * b / 2^31) with ties rounded towards +infinity (as TFLite); the only overflow case,
 // INT32_MIN * INT32_MIN, saturates to INT32_MAX.
@@ -63,4 +64,5 @@ void fully_connected_int8_mem(const FullyConnectedParams& p, int in_dim, int out
   }
 }
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

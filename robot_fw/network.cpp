@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 const char* net_status_name(NetStatus s) {
   switch (s) {
@@ -289,4 +290,5 @@ NetStatus tflite_load(const uint8_t* bytes, size_t size, NetworkView& net, Tflit
   return network_validate(net);
 }
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

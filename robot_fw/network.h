@@ -22,7 +22,8 @@
 
 #include "robot_fw/int8_kernels.h"
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 #ifndef TINYWALK_FW_MAX_LAYERS
 #define TINYWALK_FW_MAX_LAYERS 6
@@ -100,4 +101,5 @@ struct TfliteBlob {
 // gives a status, never a crash.
 NetStatus tflite_load(const uint8_t* bytes, size_t size, NetworkView& net, TfliteBlob& blob);
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

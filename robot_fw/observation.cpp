@@ -1,7 +1,8 @@
 // The observation builder: sensor histories, the gait clock, folded feature quantization.
 #include "robot_fw/observation.h"
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 namespace {
 inline int64_t floor_shift64(int64_t x, int s) { return x >= 0 ? (x >> s) : ~(~x >> s); }
@@ -9,10 +10,13 @@ inline int64_t floor_shift64(int64_t x, int s) { return x >= 0 ? (x >> s) : ~(~x
 // sin(pi/2 * t) for t in [0, 2^16] (Q16), result in Q14 rounded: the Taylor polynomial to t^9
 // (truncation error < 4e-6) in Q28 with floor shifts; |error| <= 1 LSB of Q14 over the quadrant.
 int32_t quarter_sin_q14(int32_t t) {
-  constexpr int64_t c[5] = {421657428, -173399667, 21392326, -1256749, 43068};  // (pi/2)^(2k+1)/(2k+1)! * 2^28
+  // Coefficients (pi/2)^(2k+1)/(2k+1)! * 2^28 as immediates (no table: on AVR a table would sit in SRAM).
   const int64_t t2 = floor_shift64(static_cast<int64_t>(t) * t, 16);
-  int64_t p = c[4];
-  for (int k = 3; k >= 0; --k) p = c[k] + floor_shift64(p * t2, 16);
+  int64_t p = 43068;
+  p = -1256749 + floor_shift64(p * t2, 16);
+  p = 21392326 + floor_shift64(p * t2, 16);
+  p = -173399667 + floor_shift64(p * t2, 16);
+  p = 421657428 + floor_shift64(p * t2, 16);
   const int64_t r = floor_shift64(p * t, 16);  // Q28
   return static_cast<int32_t>(floor_shift64(r + (static_cast<int64_t>(1) << 13), 14));
 }
@@ -127,4 +131,5 @@ ObsStatus observation_build(const ObservationConfig& cfg, ObservationState& s, c
   return ObsStatus::kOk;
 }
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

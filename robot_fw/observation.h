@@ -22,7 +22,8 @@
 
 #include "robot_fw/postprocess.h"
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 #ifndef TINYWALK_FW_MAX_FEATURES
 #define TINYWALK_FW_MAX_FEATURES 128
@@ -101,4 +102,5 @@ int32_t clock_cos_q14(uint32_t phase);
 // One folded feature: clamp(round((x * mul + add) / 2^shift), -128, 127), ties toward +inf.
 int8_t quantize_feature(int32_t x, const FeatureMap& f);
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

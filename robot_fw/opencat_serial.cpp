@@ -3,7 +3,8 @@
 // check capacity, then write) -> ASCII encoder (measure, then write) -> byte-wise parser.
 #include "robot_fw/opencat_serial.h"
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 namespace {
 
@@ -151,4 +152,5 @@ ParserEvent parser_feed(ParserState& p, uint8_t byte) {
   return ParserEvent::kNone;
 }
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

@@ -24,7 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 constexpr uint8_t kOpenCatTerminator = 126;   // '~'
 constexpr int kOpenCatJoints = 16;
@@ -88,4 +89,5 @@ struct ParserState {
 void parser_reset(ParserState& p);
 ParserEvent parser_feed(ParserState& p, uint8_t byte);
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

@@ -3,7 +3,8 @@
 // stage with a pose) -> step (the nine stages, per joint, into locals; commit state at the end).
 #include "robot_fw/postprocess.h"
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 namespace {
 
@@ -22,6 +23,13 @@ bool coef_ok(int32_t c) { return c >= -(int32_t{1} << 16) && c <= (int32_t{1} <<
 }  // namespace
 
 int32_t floor_shift(int32_t x, int s) { return static_cast<int32_t>(floor_shift64(x, s)); }
+
+int32_t postprocess_dequantize(const PostprocessConfig& cfg, int j, int8_t q) {
+  // |product| <= 2^22 * 255 < 2^31.
+  const int32_t prod = cfg.scale_num[j] * (static_cast<int32_t>(q) - cfg.zero_point);
+  const int32_t t = cfg.offset_cdeg[j] + floor_shift(prod, cfg.scale_shift);
+  return t < -kMaxAbsCdeg ? -kMaxAbsCdeg : (t > kMaxAbsCdeg ? kMaxAbsCdeg : t);
+}
 
 int32_t div_round_away(int32_t x, int32_t d) {
   // C++ division truncates toward zero; adding half of d with the sign of x rounds ties away.
@@ -94,10 +102,8 @@ PostprocessStatus postprocess_step(const PostprocessConfig& cfg, PostprocessStat
 
   const int pos = state.ma_pos;
   for (int j = 0; j < cfg.num_joints; ++j) {
-    // 1. dequantize (|product| <= 2^22 * 255 < 2^31), saturate.
-    const int32_t prod = cfg.scale_num[j] * (static_cast<int32_t>(net_out[j]) - cfg.zero_point);
-    int32_t t = cfg.offset_cdeg[j] + floor_shift(prod, cfg.scale_shift);
-    t = clamp32(t, -kMaxAbsCdeg, kMaxAbsCdeg);
+    // 1. dequantize, saturate.
+    const int32_t t = postprocess_dequantize(cfg, j, net_out[j]);
 
     // 2. dead zone against the last value let through.
     int32_t d = t - state.held_cdeg[j];
@@ -144,4 +150,5 @@ PostprocessStatus postprocess_step(const PostprocessConfig& cfg, PostprocessStat
   return PostprocessStatus::kOk;
 }
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

@@ -40,7 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace tinywalk::fw {
+namespace tinywalk {
+namespace fw {
 
 // Capacities are compile-time (fixed memory); a 2 KB-SRAM target builds with smaller ones
 // (-DTINYWALK_FW_MAX_JOINTS=8 -DTINYWALK_FW_MAX_MOVING_AVERAGE=4).
@@ -122,7 +123,10 @@ PostprocessStatus postprocess_step(const PostprocessConfig& cfg, PostprocessStat
 // Helpers (exposed for tests): floor(x / 2^s); round(x / d) ties away from zero (d > 0);
 // centidegrees -> degrees with the rule of stage 8.
 int32_t floor_shift(int32_t x, int s);
+// Stage 1 alone: the policy's target for joint j in cdeg (policy frame), saturated.
+int32_t postprocess_dequantize(const PostprocessConfig& cfg, int j, int8_t q);
 int32_t div_round_away(int32_t x, int32_t d);
 int16_t cdeg_to_deg(int32_t cdeg);
 
-}  // namespace tinywalk::fw
+}  // namespace fw
+}  // namespace tinywalk

@@ -11,4 +11,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
   libbullet-dev libeigen3-dev libyaml-cpp-dev liburdfdom-dev libtinyxml-dev libhdf5-dev \
   libflatbuffers-dev flatbuffers-compiler \
   libgtest-dev libbenchmark-dev \
-  chromium
+  chromium \
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc-avr avr-libc simavr

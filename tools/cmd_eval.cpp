@@ -21,6 +21,7 @@ int cmd_eval(int argc, char** argv) {
         .option("threads", "N", "threads (0 = one per core)", "0")
         .flag("firmware", "run the int8 model inside the firmware core (observation builder, post-processing, safety) in the loop; "
                           "also reports the int8 model without the firmware, and --float's model, on the same seeds")
+        .flag("no-postprocess", "with --firmware: bypass the dead zone, smoothing and rate limit (int8 output straight to degrees)")
         .option("float", "FILE", "with --firmware: the float policy (.tflite or .twck) to report beside it")
         .option("max-falls", "N", "check: at most this many falls")
         .option("min-speed-ratio", "R", "check: policy speed at least R x the expert's");
@@ -58,8 +59,8 @@ int cmd_eval(int argc, char** argv) {
         row("float", pipeline::evaluate(f.source, setup, episodes, a.u64("seed"), threads, progress));
       }
       row("int8", pipeline::evaluate(loaded.source, setup, episodes, a.u64("seed"), threads, progress));
-      r = pipeline::evaluate_firmware(loaded.tflite, setup, episodes, a.u64("seed"), threads, progress, &counters);
-      row("int8_firmware", r);
+      r = pipeline::evaluate_firmware(loaded.tflite, setup, episodes, a.u64("seed"), threads, progress, &counters, !a.on("no-postprocess"));
+      row(a.on("no-postprocess") ? "int8_firmware_raw" : "int8_firmware", r);
       std::printf("firmware counters: %lld steps, %lld IMU faults held, %lld missed deadlines, %lld safe stops\n",
                   static_cast<long long>(counters.steps), static_cast<long long>(counters.imu_faults),
                   static_cast<long long>(counters.deadline_misses), static_cast<long long>(counters.safe_stops));

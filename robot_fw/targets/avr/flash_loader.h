@@ -17,9 +17,7 @@ struct FlashLoader {
   static int32_t i32(const int32_t* p) { return static_cast<int32_t>(pgm_read_dword(p)); }
 };
 
-// network_run with the constant data in flash. controller.cpp calls network_run; the AVR build
-// compiles it with -Dnetwork_run=tw_network_run_flash so the control step reads flash (see
-// robot_fw/targets/CMakeLists.txt).
+// network_run with the constant data in flash: the AVR build's ControllerModel::infer.
 NetStatus tw_network_run_flash(const NetworkView& net, const int8_t* input, int8_t* output, int8_t* scratch, size_t scratch_bytes);
 
 }  // namespace fw

@@ -1,5 +1,6 @@
 // network_run for AVR, reading the network's constant data from flash (see flash_loader.h).
 #include "robot_fw/targets/avr/flash_loader.h"
+#include "robot_fw/targets/common/fast_fc.h"
 
 namespace tinywalk {
 namespace fw {
@@ -9,7 +10,7 @@ NetStatus tw_network_run_flash(const NetworkView& net, const int8_t* input, int8
   const NetStatus st = network_validate(net);  // shapes and pointers only (the view is in RAM)
   if (st != NetStatus::kOk) return st;
   if (scratch_bytes < network_scratch_bytes(net)) return NetStatus::kArenaTooSmall;
-  network_run_mem<FlashLoader>(net, input, output, scratch, net.max_width());
+  network_run_fast<FlashLoader>(net, input, output, scratch, net.max_width());
   return NetStatus::kOk;
 }
 

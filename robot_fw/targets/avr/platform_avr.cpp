@@ -8,6 +8,7 @@
 #include <avr/sleep.h>
 
 #include "robot_fw/targets/avr/flash_loader.h"
+#include "robot_fw/targets/common/fast_fc.h"
 #include "robot_fw/targets/common/platform.h"
 #include "tinywalk_model.h"
 
@@ -27,8 +28,8 @@ extern "C" void tw_paint_stack() {
   for (uint8_t* p = &_end; p <= reinterpret_cast<uint8_t*>(RAMEND); ++p) *p = kPaint;
 }
 
-const char* const tw_target_name = "atmega328p";
-const char* const tw_tick_unit = "cycles";
+extern const char tw_target_name[] PROGMEM = "atmega328p";
+extern const char tw_tick_unit[] PROGMEM = "cycles";
 const uint32_t tw_tick_scale = 1;
 
 void tw_plat_init() {
@@ -84,11 +85,12 @@ void tw_plat_exit(int code) {
 bool tw_model_bind(tinywalk::fw::ControllerModel& m) {
   m.net = &tinywalk_model::kNetwork;
   m.cfg = &tinywalk_model::kControllerConfig;
+  m.infer = tinywalk::fw::tw_network_run_flash;  // weights in flash, the bit-exact fast kernel
   return true;
 }
 
 void tw_model_infer(const tinywalk::fw::NetworkView& n, const int8_t* input, int8_t* output, int8_t* scratch) {
-  tinywalk::fw::network_run_mem<tinywalk::fw::FlashLoader>(n, input, output, scratch, n.max_width());
+  tinywalk::fw::network_run_fast<tinywalk::fw::FlashLoader>(n, input, output, scratch, n.max_width());
 }
 
 uint8_t tw_golden_u8(const uint8_t* p) { return pgm_read_byte(p); }

@@ -32,7 +32,14 @@ uint8_t tw_golden_u8(const uint8_t* p);
 uint16_t tw_golden_u16(const uint16_t* p);
 uint32_t tw_golden_u32(const uint32_t* p);
 
-extern const char* const tw_target_name;
+// String constants in flash on AVR (read back with tw_golden_u8), plain on 32-bit targets.
+#if defined(__AVR__)
+#include <avr/pgmspace.h>
+#define TW_FLASH_STR(s) PSTR(s)
+#else
+#define TW_FLASH_STR(s) (s)
+#endif
+extern const char tw_target_name[];  // flash string
 // What a tick is worth: tw_tick_scale units of tw_tick_unit ("cycles" on AVR, "insn" on Cortex-M4).
-extern const char* const tw_tick_unit;
+extern const char tw_tick_unit[];    // flash string
 extern const uint32_t tw_tick_scale;

@@ -25,8 +25,8 @@ tinywalk::fw::NetworkView net;
 tinywalk::fw::ControllerConfig cfg;
 }  // namespace
 
-const char* const tw_target_name = "cortex_m4";
-const char* const tw_tick_unit = "insn";
+extern const char tw_target_name[] = "cortex_m4";
+extern const char tw_tick_unit[] = "insn";
 const uint32_t tw_tick_scale = 40;  // instructions per 25 MHz SysTick tick at -icount shift=0
 
 void tw_plat_init() {
