@@ -182,6 +182,7 @@ LoadedPolicy load_policy(const std::string& path) {
 #include "pipeline/firmware_loop.h"
 #include "quantize/export.h"
 #include "pipeline/datasheet.h"
+#include "pipeline/mcu_budget.h"
 #include "pipeline/scenario.h"
 #include "report/plots.h"
 #include "report/replay.h"
@@ -236,7 +237,7 @@ class Stages {
   }
 
  private:
-  static constexpr int kStages = 7;  // train, dataset, quantize, eval, report, export, check
+  static constexpr int kStages = 8;  // train, dataset, quantize, eval, report, export, mcu, check
   int n_ = 0;
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
   std::string dir_;
@@ -366,12 +367,24 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                                  .add("arena_bytes", static_cast<uint64_t>(r.arena_bytes))
                                  .str() + "\n");
   });
+  // The exported firmware for this model, built for each MCU and run on its emulator.
+  const std::string mjson = fw + "/mcu.json";
+  if (o.mcu) {
+    stages.run("mcu", "mcu1 " + quant::fnv1a_hex(read_file(i8)) + " " + config_hash, {mjson}, [&] {
+      std::string rows = "[";
+      for (const McuRun& m : measure_on_mcus(i8, fw, collect_path)) {
+        log("  " + m.target + ": " + (m.passed ? "bit-exact on the emulated chip, within budget" : m.reason));
+        rows += (rows.size() > 1 ? "," : "") + JsonObject().add("target", m.target).add("ran", m.ran).add("passed", m.passed).add("reason", m.reason).add("report", m.json).str();
+      }
+      write_file_atomic(mjson, "{\"targets\":" + rows + "]}\n");
+    });
+  }
   // Scenario checks (int8 in the firmware and float, same seeds) and the policy datasheet.
   const std::string cjson = D + "/check.json";
   if (!o.scenarios_dir.empty()) {
     std::string scen;
     for (const Scenario& x : load_scenarios(o.scenarios_dir)) scen += read_file(x.path);
-    stages.run("check", "check1 " + quant::fnv1a_hex(read_file(f32) + read_file(i8) + scen + read_file(bjson)) + " " + std::to_string(o.check_episodes),
+    stages.run("check", "check1 " + quant::fnv1a_hex(read_file(f32) + read_file(i8) + scen + read_file(bjson) + (file_exists(mjson) ? read_file(mjson) : "")) + " " + std::to_string(o.check_episodes),
                {cjson, D + "/check.xml", D + "/check.md", D + "/datasheet.md", D + "/datasheet.html"}, [&] {
                  const std::vector<Scenario> sc = load_scenarios(o.scenarios_dir);
                  CheckOptions co;
@@ -435,6 +448,18 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
           fmt3(num(e[k], "mean_speed_mps")) + " m/s, heading drift " + fmt3(num(e[k], "mean_abs_heading_drift_deg")) + " deg |\n";
   md += "| firmware (" + o.target + ") | " + fmt3(num(b, "flash_bytes")) + " bytes of model in flash, " + fmt3(num(b, "arena_bytes")) +
         " bytes of RAM for inference |\n";
+  for (const char* t : {"avr", "cortex_m4"}) {
+    const std::string f = fw + "/mcu_budget_" + std::string(t) + ".json";
+    if (!o.mcu || !file_exists(f)) continue;
+    const YAML::Node m = YAML::Load(read_file(f));
+    if (std::string(t) == "avr")
+      md += "| ATmega328P (simavr, 16 MHz) | bit-exact; " + fmt0(num(m, "flash_bytes")) + " B flash (with test vectors), " + fmt0(num(m, "sram_static_bytes")) +
+            " B static SRAM + " + fmt0(num(m, "stack_peak_bytes")) + " B stack; " + fmt3(num(m, "us_per_step_at_16mhz") / 1000) + " ms per control step, " +
+            fmt3(num(m, "cycles_per_mac")) + " cycles per MAC |\n";
+    else
+      md += "| Cortex-M4 (QEMU mps2-an386) | bit-exact; " + fmt0(num(m, "instructions_per_step")) + " instructions per control step, " +
+            fmt3(num(m, "instructions_per_mac")) + " per MAC |\n";
+  }
   res.summary_md = D + "/summary.md";
   res.summary_json = D + "/summary.json";
   write_file_atomic(res.summary_md, md);

@@ -112,6 +112,7 @@ struct PipelineOptions {
   std::string target = "avr";
   std::string scenarios_dir;         // scenario checks + datasheet (configs/scenarios); empty: skipped
   int check_episodes = 5;            // episodes per scenario in the pipeline's check
+  bool mcu = true;                   // build the firmware for the MCUs and run it on their emulators
   int threads = 0;
   std::function<void(const std::string&)> progress;
 };

@@ -1,10 +1,10 @@
-// tinywalk golden: golden vectors of the firmware core for the MCU tests (tools/golden.h).
+// tinywalk golden: golden vectors of the firmware core for the MCU tests (pipeline/golden.h).
 #include <cstdio>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "tools/cli.h"
-#include "tools/golden.h"
+#include "pipeline/golden.h"
 
 namespace tinywalk::cli {
 

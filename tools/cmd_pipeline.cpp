@@ -20,7 +20,8 @@ int cmd_pipeline(int argc, char** argv) {
         .option("target", "host|cortex-m|avr", "firmware export target", "avr")
         .option("threads", "N", "threads (0 = one per core)", "0")
         .option("scenarios", "DIR", "scenario checks and the datasheet (\"\" to skip)", std::string(TINYWALK_CONFIG_DIR) + "/scenarios")
-        .option("check-episodes", "N", "episodes per scenario in the pipeline's check", "5");
+        .option("check-episodes", "N", "episodes per scenario in the pipeline's check", "5")
+        .flag("no-mcu", "skip building the firmware for the ATmega328P / Cortex-M4 and running it on their emulators");
     if (!a.parse(argc, argv)) return kOk;
     pipeline::PipelineOptions o;
     o.train_config = a.str("config");
@@ -30,6 +31,7 @@ int cmd_pipeline(int argc, char** argv) {
     o.threads = a.integer("threads", 0, 256);
     o.scenarios_dir = a.str("scenarios");
     o.check_episodes = a.integer("check-episodes", 1, 100000);
+    o.mcu = !a.on("no-mcu");
     o.progress = [](const std::string& s) { std::fprintf(stderr, "  %s\n", s.c_str()); };
     const pipeline::PipelineResult r = pipeline::run_pipeline(o);
     std::printf("%s", read_file(r.summary_md).c_str());

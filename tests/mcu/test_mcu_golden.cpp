@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "tools/golden.h"
+#include "pipeline/golden.h"
 
 namespace tinywalk {
 namespace {

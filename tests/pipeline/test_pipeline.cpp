@@ -89,6 +89,7 @@ TEST(Pipeline, RerunSkipsStagesWhoseInputsAreUnchanged) {
   o.threads = 2;
   o.scenarios_dir = std::string(TINYWALK_SOURCE_DIR) + "/configs/scenarios";
   o.check_episodes = 1;
+  o.mcu = false;  // the MCU builds are covered by tests/mcu on the default model
   const pipeline::PipelineResult first = pipeline::run_pipeline(o);
   EXPECT_EQ(first.ran, (std::vector<std::string>{"train", "dataset", "quantize", "eval", "report", "export", "check"}));
   for (const char* f : {"/policy_f32.tflite", "/policy_int8.tflite", "/quantize.json", "/eval.json", "/firmware/tinywalk_model.cpp",

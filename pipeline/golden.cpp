@@ -1,5 +1,5 @@
 // Golden vectors: record (simulator + host firmware), replay (host firmware), render (C header, text).
-#include "tools/golden.h"
+#include "pipeline/golden.h"
 
 #include <cmath>
 #include <cstring>

@@ -1,0 +1,139 @@
+// The flashable NyBoard (Bittle, ATmega328P @ 16 MHz) firmware: the compiled-in int8 policy
+// (`tinywalk export --target avr`) run by fw::firmware_tick over the board HAL (nyboard_hal.h)
+// every ControllerConfig::control_period_us (33 ms), fixed rate.
+//
+// Serial (115200 8N1): `start`, `stop`, `status`, `telemetry` (robot_fw/opencat_serial.h). After
+// reset the firmware prints one boot line, e.g.
+//   tinywalk nyboard period_us=33000 imu=ok servos=ok calib=eeprom ax=3 ay=-12 az=978 c=0 0 ...
+// and holds the model's safe pose (mode idle) until `start`.
+//
+// Simulation build (-DTW_NYBOARD_SIM_STEPS=N, simavr, no chips on the bus): at tick
+// TW_NYBOARD_SIM_START_AT (default 5) the bytes "start\n" are injected as if received; after N
+// ticks the core's status line and a line `nyboard ticks=.. tick_max_us=.. stack_peak=..` are
+// printed and the program sleeps with interrupts off (simavr exits).
+#include <avr/interrupt.h>
+#include <avr/io.h>
+#include <avr/pgmspace.h>
+#include <avr/sleep.h>
+
+#include "robot_fw/controller.h"
+#include "robot_fw/targets/avr/flash_loader.h"
+#include "robot_fw/targets/avr/nyboard_hal.h"
+#include "tinywalk_model.h"
+
+namespace fw = tinywalk::fw;
+namespace ny = tinywalk::nyboard;
+
+extern uint8_t _end;  // end of .data + .bss (avr-libc linker script)
+
+namespace {
+constexpr uint8_t kPaint = 0xC5;
+ny::NyboardHal hal;
+fw::ControllerData data;
+fw::ParserState parser;
+// Arena: the network's input, output and 2 x max-width scratch (checked at boot).
+uint8_t arena[tinywalk_model::kInputs + tinywalk_model::kOutputs + 2 * tinywalk_model::kMaxWidth];
+
+uint16_t stack_peak() {
+  const uint8_t* p = &_end;
+  while (p <= reinterpret_cast<const uint8_t*>(RAMEND) && *p == kPaint) ++p;
+  return static_cast<uint16_t>(RAMEND + 1 - reinterpret_cast<uintptr_t>(p));
+}
+
+[[noreturn]] void halt() {
+  while (!(UCSR0A & (1 << TXC0)) && (UCSR0B & (1 << TXEN0))) {
+  }
+  cli();
+  set_sleep_mode(SLEEP_MODE_PWR_DOWN);
+  sleep_enable();
+  sleep_cpu();
+  for (;;) {
+  }
+}
+}  // namespace
+
+// Paints the RAM between the static data and the top of the stack before main (.init3: the
+// stack pointer is set, .data/.bss not yet initialised; no stack used) for the high-water mark.
+extern "C" void tw_nyboard_paint_stack() __attribute__((naked, used, section(".init3")));
+extern "C" void tw_nyboard_paint_stack() {
+  for (uint8_t* p = &_end; p <= reinterpret_cast<uint8_t*>(RAMEND); ++p) *p = kPaint;
+}
+
+int main() {
+  hal.init();
+  fw::ControllerModel m;
+  m.net = &tinywalk_model::kNetwork;
+  m.cfg = &tinywalk_model::kControllerConfig;
+  m.infer = fw::tw_network_run_flash;  // weights in flash, the bit-exact fast kernel
+  const uint32_t period = m.cfg->control_period_us;
+  if (fw::controller_arena_bytes(m) > sizeof arena || fw::controller_init(m, data, arena, sizeof arena) != fw::CtlStatus::kOk) {
+    hal.print_P(PSTR("tinywalk nyboard: model does not fit the arena: halted (servos off)\n"));
+    halt();
+  }
+  fw::parser_reset(parser);
+  hal.watch(&data);
+
+  hal.print_P(PSTR("tinywalk nyboard period_us="));
+  hal.print_i(static_cast<int32_t>(period));
+  hal.print_P(hal.imu_ok() ? PSTR(" imu=ok") : PSTR(" imu=missing"));
+  hal.print_P(hal.pca_ok() ? PSTR(" servos=ok") : PSTR(" servos=missing"));
+  hal.print_P(hal.calib_from_eeprom() ? PSTR(" calib=eeprom") : PSTR(" calib=table"));
+  if (hal.imu_ok()) {
+    fw::ImuSample s;
+    hal.micros();
+    hal.read_imu(s);  // seeds the filter; prints the body-frame accel for the mount check
+    hal.print_P(PSTR(" ax="));
+    hal.print_i(hal.accel_cms2(0));
+    hal.print_P(PSTR(" ay="));
+    hal.print_i(hal.accel_cms2(1));
+    hal.print_P(PSTR(" az="));
+    hal.print_i(hal.accel_cms2(2));
+  }
+  hal.print_P(PSTR(" c="));
+  for (int k = 0; k < ny::kLegServos; ++k) {
+    hal.print_i(hal.calib()[k]);
+    hal.print_P(k + 1 < ny::kLegServos ? PSTR(" ") : PSTR("\n"));
+  }
+
+  uint32_t next = hal.micros();
+#ifdef TW_NYBOARD_SIM_STEPS
+#ifndef TW_NYBOARD_SIM_START_AT
+#define TW_NYBOARD_SIM_START_AT 5
+#endif
+  uint32_t ticks = 0, tick_max = 0;
+#endif
+  for (;;) {
+    // Fixed rate: wait for the period's start (modular clock).
+    while (static_cast<int32_t>(hal.micros() - next) < 0) {
+    }
+#ifdef TW_NYBOARD_SIM_STEPS
+    if (ticks == TW_NYBOARD_SIM_START_AT) hal.inject_rx("start\n");
+    const uint32_t t0 = hal.micros();
+#endif
+    fw::firmware_tick(m, data, hal, parser);
+    next += period;
+    const uint32_t now = hal.micros();
+    if (static_cast<int32_t>(now - next) > 0) next = now;  // overran: restart the schedule (the watchdog counts it)
+#ifdef TW_NYBOARD_SIM_STEPS
+    const uint32_t dt = now - t0;
+    if (dt > tick_max) tick_max = dt;
+    if (++ticks == TW_NYBOARD_SIM_STEPS) {
+      char line[96];
+      const size_t n = fw::controller_format_status(data, line, sizeof line);
+      hal.serial_write(reinterpret_cast<const uint8_t*>(line), n);
+      hal.print_P(PSTR("nyboard ticks="));
+      hal.print_i(static_cast<int32_t>(ticks));
+      hal.print_P(PSTR(" tick_max_us="));
+      hal.print_i(static_cast<int32_t>(tick_max));
+      hal.print_P(PSTR(" imu_errors="));
+      hal.print_i(static_cast<int32_t>(hal.imu_errors()));
+      hal.print_P(PSTR(" servo_errors="));
+      hal.print_i(static_cast<int32_t>(hal.servo_errors()));
+      hal.print_P(PSTR(" stack_peak="));
+      hal.print_i(stack_peak());
+      hal.print_P(PSTR("\n"));
+      halt();
+    }
+#endif
+  }
+}

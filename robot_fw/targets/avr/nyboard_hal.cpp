@@ -1,0 +1,382 @@
+// NyBoard V1 HAL: TWI (MPU6050, PCA9685), Timer1 clock, UART0 ring buffer. See nyboard_hal.h.
+#include "robot_fw/targets/avr/nyboard_hal.h"
+
+#include <math.h>
+
+#if defined(__AVR__)
+#include <avr/eeprom.h>
+#include <avr/interrupt.h>
+#include <avr/io.h>
+#include <avr/pgmspace.h>
+#include <util/delay.h>
+#endif
+
+namespace tinywalk {
+namespace nyboard {
+
+namespace {
+constexpr float kPi = 3.14159265f;
+float wrap_pi(float a) {
+  while (a > kPi) a -= 2 * kPi;
+  while (a < -kPi) a += 2 * kPi;
+  return a;
+}
+}  // namespace
+
+// ---- Complementary filter (portable) ----
+void attitude_update(AttitudeFilter& f, const float gyro[3], const float accel[3], float dt) {
+  constexpr float kG = 9.80665f;
+  // Tilt from the specific force: f = g * (-sin(pitch), sin(roll) cos(pitch), cos(roll) cos(pitch)).
+  const float roll_acc = atan2f(accel[1], accel[2]);
+  const float pitch_acc = atan2f(-accel[0], sqrtf(accel[1] * accel[1] + accel[2] * accel[2]));
+  if (!f.seeded) {
+    f.rpy[0] = roll_acc;
+    f.rpy[1] = pitch_acc;
+    f.rpy[2] = 0;
+    f.seeded = true;
+    return;
+  }
+  // Body rates -> ZYX Euler rates (pitch kept off +-90 deg for the tangent).
+  const float sr = sinf(f.rpy[0]), cr = cosf(f.rpy[0]);
+  float cp = cosf(f.rpy[1]);
+  if (cp < 0.05f) cp = 0.05f;
+  const float tp = sinf(f.rpy[1]) / cp;
+  const float qr = gyro[1] * sr + gyro[2] * cr;
+  f.rpy[0] = wrap_pi(f.rpy[0] + (gyro[0] + qr * tp) * dt);
+  f.rpy[1] = f.rpy[1] + (gyro[1] * cr - gyro[2] * sr) * dt;
+  f.rpy[2] = wrap_pi(f.rpy[2] + qr / cp * dt);
+  // Accelerometer correction, only when |a| is near g (no impact, no free fall).
+  const float an = sqrtf(accel[0] * accel[0] + accel[1] * accel[1] + accel[2] * accel[2]);
+  if (an > 0.7f * kG && an < 1.3f * kG) {
+    const float w = dt / (kTiltTimeConstant + dt);
+    f.rpy[0] = wrap_pi(f.rpy[0] + w * wrap_pi(roll_acc - f.rpy[0]));
+    f.rpy[1] = f.rpy[1] + w * (pitch_acc - f.rpy[1]);
+  }
+  if (f.rpy[1] > kPi / 2) f.rpy[1] = kPi / 2;
+  if (f.rpy[1] < -kPi / 2) f.rpy[1] = -kPi / 2;
+}
+
+#if defined(__AVR__)
+
+namespace {
+
+// ---- Timer1: 0.5 us counts, overflow every 32.768 ms ----
+volatile uint32_t t1_overflows;
+
+// ---- UART0 RX ring ----
+constexpr uint8_t kRxSize = 32;  // power of two
+volatile uint8_t rx_buf[kRxSize];
+volatile uint8_t rx_head, rx_tail;  // head: written by the ISR; tail: by serial_read
+
+void rx_push(uint8_t b) {
+  const uint8_t h = rx_head, n = static_cast<uint8_t>((h + 1) & (kRxSize - 1));
+  if (n == rx_tail) return;  // full: drop
+  rx_buf[h] = b;
+  rx_head = n;
+}
+
+// ---- TWI (I2C master), every wait bounded ----
+constexpr uint16_t kTwiSpin = 2000;  // polls of TWINT, ~8 cycles each: about 1 ms at 16 MHz
+constexpr uint8_t kStart = 0x08, kRepStart = 0x10, kSlaWAck = 0x18, kDataWAck = 0x28, kSlaRAck = 0x40, kDataRAck = 0x50,
+                  kDataRNack = 0x58;
+
+bool twi_wait() {
+  for (uint16_t k = 0; k < kTwiSpin; ++k)
+    if (TWCR & (1 << TWINT)) return true;
+  return false;
+}
+uint8_t twi_status() { return TWSR & 0xF8; }
+void twi_stop() {
+  TWCR = (1 << TWINT) | (1 << TWSTO) | (1 << TWEN);
+  for (uint16_t k = 0; k < kTwiSpin && (TWCR & (1 << TWSTO)); ++k) {
+  }
+}
+void twi_init() {
+  TWSR = 0;   // prescaler 1
+  TWBR = 12;  // 16 MHz / (16 + 2 * 12) = 400 kHz
+  TWCR = 1 << TWEN;
+}
+// After a failure: release the bus and restart the TWI (clears a stuck state machine).
+bool twi_fail() {
+  twi_stop();
+  TWCR = 0;
+  twi_init();
+  return false;
+}
+// START (or repeated START) + address byte; sla is (addr << 1) | rw.
+bool twi_start(uint8_t sla) {
+  TWCR = (1 << TWINT) | (1 << TWSTA) | (1 << TWEN);
+  if (!twi_wait()) return false;
+  const uint8_t st = twi_status();
+  if (st != kStart && st != kRepStart) return false;
+  TWDR = sla;
+  TWCR = (1 << TWINT) | (1 << TWEN);
+  if (!twi_wait()) return false;
+  return twi_status() == ((sla & 1) ? kSlaRAck : kSlaWAck);
+}
+bool twi_write(uint8_t b) {
+  TWDR = b;
+  TWCR = (1 << TWINT) | (1 << TWEN);
+  return twi_wait() && twi_status() == kDataWAck;
+}
+bool twi_read(uint8_t* b, bool ack) {
+  TWCR = (1 << TWINT) | (1 << TWEN) | (ack ? (1 << TWEA) : 0);
+  if (!twi_wait()) return false;
+  *b = TWDR;
+  return twi_status() == (ack ? kDataRAck : kDataRNack);
+}
+// reg, then n bytes (n = 0: just the register byte).
+bool i2c_write(uint8_t addr, uint8_t reg, const uint8_t* data, uint8_t n) {
+  if (!twi_start(static_cast<uint8_t>(addr << 1)) || !twi_write(reg)) return twi_fail();
+  for (uint8_t k = 0; k < n; ++k)
+    if (!twi_write(data[k])) return twi_fail();
+  twi_stop();
+  return true;
+}
+bool i2c_write1(uint8_t addr, uint8_t reg, uint8_t v) { return i2c_write(addr, reg, &v, 1); }
+bool i2c_read(uint8_t addr, uint8_t reg, uint8_t* data, uint8_t n) {
+  if (!twi_start(static_cast<uint8_t>(addr << 1)) || !twi_write(reg)) return twi_fail();
+  if (!twi_start(static_cast<uint8_t>((addr << 1) | 1))) return twi_fail();
+  for (uint8_t k = 0; k < n; ++k)
+    if (!twi_read(&data[k], k + 1 < n)) return twi_fail();
+  twi_stop();
+  return true;
+}
+
+// Frees a bus a slave holds low (reset mid-byte): up to 9 SCL pulses by hand, then a STOP.
+void i2c_bus_recover() {
+  TWCR = 0;
+  DDRC &= static_cast<uint8_t>(~((1 << PC4) | (1 << PC5)));  // SDA PC4, SCL PC5: inputs (pulled up)
+  PORTC |= (1 << PC4) | (1 << PC5);
+  for (uint8_t k = 0; k < 9 && !(PINC & (1 << PC4)); ++k) {
+    DDRC |= 1 << PC5;  // SCL low
+    _delay_us(5);
+    DDRC &= static_cast<uint8_t>(~(1 << PC5));  // SCL released
+    _delay_us(5);
+  }
+  PORTC &= static_cast<uint8_t>(~((1 << PC4) | (1 << PC5)));  // external pull-ups only from here
+  twi_init();
+}
+
+// MPU6050 registers.
+constexpr uint8_t kSmplrtDiv = 0x19, kConfig = 0x1A, kGyroConfig = 0x1B, kAccelConfig = 0x1C, kAccelXoutH = 0x3B,
+                  kPwrMgmt1 = 0x6B;
+constexpr float kAccelPerLsb = 9.80665f / 4096.0f;            // +-8 g
+constexpr float kGyroPerLsb = 3.14159265f / 180.0f / 16.4f;   // +-2000 dps, rad/s
+// PCA9685 registers.
+constexpr uint8_t kMode1 = 0x00, kLed0OnL = 0x06, kAllLedOffH = 0xFD, kPreScale = 0xFE;
+constexpr uint8_t kMode1Sleep = 0x10, kMode1Ai = 0x20;
+
+// The leg table in flash (a compile-time copy of kLegServoTable: no SRAM).
+const LegServo kLegServoFlash[kLegServos] PROGMEM = {kLegServoTable[0], kLegServoTable[1], kLegServoTable[2],
+                                                     kLegServoTable[3], kLegServoTable[4], kLegServoTable[5],
+                                                     kLegServoTable[6], kLegServoTable[7]};
+
+}  // namespace
+
+}  // namespace nyboard
+}  // namespace tinywalk
+
+ISR(TIMER1_OVF_vect) { tinywalk::nyboard::t1_overflows = tinywalk::nyboard::t1_overflows + 1; }
+ISR(USART_RX_vect) {
+  const uint8_t st = UCSR0A;
+  const uint8_t b = UDR0;
+  if (!(st & ((1 << FE0) | (1 << DOR0)))) tinywalk::nyboard::rx_push(b);
+}
+
+namespace tinywalk {
+namespace nyboard {
+
+void NyboardHal::init() {
+  // UART0: 115200 8N1, double speed, RX interrupt.
+  UCSR0A = 1 << U2X0;
+  UBRR0H = 0;
+  UBRR0L = 16;
+  UCSR0C = (1 << UCSZ01) | (1 << UCSZ00);
+  UCSR0B = (1 << TXEN0) | (1 << RXEN0) | (1 << RXCIE0);
+  // Timer1: normal mode, clk/8, overflow interrupt.
+  TCCR1A = 0;
+  TCCR1B = 1 << CS11;
+  TIMSK1 = 1 << TOIE1;
+  sei();
+  i2c_bus_recover();
+  // Servo calibration: OpenCat's EEPROM values when plausible (not blank, all small).
+  for (int k = 0; k < kLegServos; ++k) calib_[k] = kServoCalibDeg[k];
+#if !defined(TW_NYBOARD_EEPROM_CALIB) || TW_NYBOARD_EEPROM_CALIB
+  {
+    int8_t c[kLegServos];
+    bool plausible = true, blank = true;
+    for (int k = 0; k < kLegServos; ++k) {
+      c[k] = static_cast<int8_t>(eeprom_read_byte(reinterpret_cast<const uint8_t*>(kOpenCatEepromCalib + 8 + k)));
+      if (c[k] > kMaxAbsEepromCalib || c[k] < -kMaxAbsEepromCalib) plausible = false;
+      if (c[k] != -1) blank = false;  // erased EEPROM reads 0xFF
+    }
+    if (plausible && !blank) {
+      for (int k = 0; k < kLegServos; ++k) calib_[k] = c[k];
+      calib_eeprom_ = true;
+    }
+  }
+#endif
+  pca_ok_ = pca_init();
+  imu_ok_ = mpu_init();
+}
+
+bool NyboardHal::pca_init() {
+  // Sleep, set the prescaler (only writable asleep), all outputs off, wake with auto-increment.
+  const uint8_t off = 0x10;  // ALL_LED_OFF_H bit 4: full off
+  if (!i2c_write1(kPcaAddress, kMode1, kMode1Sleep | kMode1Ai)) return false;
+  if (!i2c_write1(kPcaAddress, kPreScale, kPcaPrescale)) return false;
+  if (!i2c_write(kPcaAddress, kAllLedOffH, &off, 1)) return false;
+  if (!i2c_write1(kPcaAddress, kMode1, kMode1Ai)) return false;
+  _delay_us(500);  // oscillator start-up
+  return true;
+}
+
+bool NyboardHal::mpu_init() {
+  // Wake (PLL on gyro X), DLPF 44 Hz, 200 Hz sample rate, gyro +-2000 dps, accel +-8 g.
+  if (!i2c_write1(kMpuAddress, kPwrMgmt1, 0x01)) return false;
+  _delay_ms(30);  // gyro start-up
+  if (!i2c_write1(kMpuAddress, kSmplrtDiv, 4) || !i2c_write1(kMpuAddress, kConfig, 3) ||
+      !i2c_write1(kMpuAddress, kGyroConfig, 0x18) || !i2c_write1(kMpuAddress, kAccelConfig, 0x10))
+    return false;
+  _delay_ms(20);
+  // Gyro bias: the mean of 32 readings at rest (5 ms apart).
+  int32_t sum[3] = {0, 0, 0};
+  for (uint8_t n = 0; n < 32; ++n) {
+    int16_t raw[7];
+    if (!mpu_read_raw(raw)) return false;
+    for (int k = 0; k < 3; ++k) sum[k] += raw[4 + k];
+    _delay_ms(5);
+  }
+  for (int k = 0; k < 3; ++k) gyro_bias_[k] = static_cast<float>(sum[k]) / 32.0f * kGyroPerLsb;
+  att_.seeded = false;
+  return true;
+}
+
+// accel x y z, temperature, gyro x y z (chip axes, raw LSB).
+bool NyboardHal::mpu_read_raw(int16_t raw[7]) {
+  uint8_t b[14];
+  if (!i2c_read(kMpuAddress, kAccelXoutH, b, sizeof b)) return false;
+  for (int k = 0; k < 7; ++k) raw[k] = static_cast<int16_t>((static_cast<uint16_t>(b[2 * k]) << 8) | b[2 * k + 1]);
+  return true;
+}
+
+bool NyboardHal::read_imu(fw::ImuSample& out) {
+  // Zero the yaw when the policy (re)starts: yaw is relative to `start`, as in training.
+  const bool running = ctl_ && ctl_->mode == fw::Mode::kRunning;
+  if (running && !was_running_) att_.rpy[2] = 0;
+  was_running_ = running;
+  if (!imu_ok_) {
+    if (++imu_retry_ < kRetryTicks) return false;
+    imu_retry_ = 0;
+    i2c_bus_recover();
+    if (!(imu_ok_ = mpu_init())) return false;
+  }
+  const uint32_t t = micros();
+  int16_t raw[7];
+  if (!mpu_read_raw(raw)) {
+    ++imu_errors_;
+    imu_ok_ = false;  // probe again in kRetryTicks ticks
+    return false;
+  }
+  float chip_a[3], chip_g[3];
+  for (int k = 0; k < 3; ++k) {
+    chip_a[k] = raw[k] * kAccelPerLsb;
+    chip_g[k] = raw[4 + k] * kGyroPerLsb - gyro_bias_[k];
+  }
+  for (int k = 0; k < 3; ++k) {
+    out.accel[k] = kImuAxes[k].sign * chip_a[kImuAxes[k].axis];
+    out.gyro[k] = kImuAxes[k].sign * chip_g[kImuAxes[k].axis];
+    accel_cms2_[k] = static_cast<int16_t>(out.accel[k] * 100.0f);
+  }
+  float dt = att_.seeded ? static_cast<float>(t - last_read_us_) * 1e-6f : 0.0f;
+  if (dt > 0.1f) dt = 0.1f;
+  last_read_us_ = t;
+  attitude_update(att_, out.gyro, out.accel, dt);
+  for (int k = 0; k < 3; ++k) out.rpy[k] = att_.rpy[k];
+  // The core's age is now - timestamp (modular), with `now` read just before this call: stamp
+  // the sample with that clock value (the read itself follows it by ~0.4 ms), never later.
+  out.timestamp_us = last_now_;
+  return true;
+}
+
+void NyboardHal::write_servos(const int16_t* deg16) {
+  if (!pca_ok_) {
+    if (++pca_retry_ < kRetryTicks) return;
+    pca_retry_ = 0;
+    i2c_bus_recover();
+    if (!(pca_ok_ = pca_init())) return;
+  }
+  for (int k = 0; k < kLegServos; ++k) {
+    LegServo s;
+    memcpy_P(&s, &kLegServoFlash[k], sizeof s);
+    const uint16_t p = static_cast<uint16_t>(nyboard_servo_pulse_us(s, calib_[k], deg16[s.joint]));
+    // LEDn_ON = 0, LEDn_OFF = pulse counts (1 count = 1 us at prescale 24).
+    const uint8_t regs[4] = {0, 0, static_cast<uint8_t>(p & 0xFF), static_cast<uint8_t>(p >> 8)};
+    if (!i2c_write(kPcaAddress, static_cast<uint8_t>(kLed0OnL + 4 * s.channel), regs, 4)) {
+      ++servo_errors_;
+      pca_ok_ = false;  // stop this tick; re-initialise later
+      return;
+    }
+  }
+}
+
+uint32_t NyboardHal::micros() {
+  const uint8_t sreg = SREG;
+  cli();
+  const uint16_t lo = TCNT1;
+  uint32_t hi = t1_overflows;
+  if ((TIFR1 & (1 << TOV1)) && lo < 0x8000u) ++hi;  // overflowed while interrupts were off
+  SREG = sreg;
+  // 32768 us per overflow: wraps modulo 2^32 like the counter itself.
+  last_now_ = (hi << 15) + (lo >> 1);
+  return last_now_;
+}
+
+int NyboardHal::serial_read() {
+  const uint8_t t = rx_tail;
+  if (t == rx_head) return -1;
+  const uint8_t b = rx_buf[t];
+  rx_tail = static_cast<uint8_t>((t + 1) & (kRxSize - 1));
+  return b;
+}
+
+void NyboardHal::serial_write(const uint8_t* bytes, size_t n) {
+  for (size_t k = 0; k < n; ++k) {
+    while (!(UCSR0A & (1 << UDRE0))) {
+    }
+    UDR0 = bytes[k];
+  }
+}
+
+void NyboardHal::inject_rx(const char* s) {
+  const uint8_t sreg = SREG;
+  cli();
+  for (; *s; ++s) rx_push(static_cast<uint8_t>(*s));
+  SREG = sreg;
+}
+
+void NyboardHal::print_P(const char* flash_s) {
+  for (;; ++flash_s) {
+    const uint8_t c = pgm_read_byte(flash_s);
+    if (!c) break;
+    serial_write(&c, 1);
+  }
+}
+
+void NyboardHal::print_i(int32_t v) {
+  char b[11];
+  uint8_t n = 0;
+  uint32_t u = v < 0 ? static_cast<uint32_t>(-(v + 1)) + 1u : static_cast<uint32_t>(v);
+  do {
+    b[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) b[n++] = '-';
+  while (n) serial_write(reinterpret_cast<const uint8_t*>(&b[--n]), 1);
+}
+
+#endif  // __AVR__
+
+}  // namespace nyboard
+}  // namespace tinywalk
