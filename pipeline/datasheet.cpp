@@ -232,28 +232,38 @@ Datasheet make_datasheet(const DatasheetOptions& o) {
   for (const auto& L : m.layers) widest = std::max(widest, L.out);
   arena += 2 * static_cast<size_t>(widest);
   s << "| any | inference arena (input, output, 2 scratch buffers) | " << arena << " bytes |\n";
-  std::string energy;
+  std::string energy, targets;
   for (const std::string& f : o.budget_files) {
     const YAML::Node b = YAML::Load(read_file(f));
+    auto get = [&](const char* k) { return b[k] ? b[k].as<double>() : -1.0; };
     const std::string target = b["target"] ? b["target"].as<std::string>() : f;
-    for (auto it = b.begin(); it != b.end(); ++it) {
-      if (!it->second.IsScalar()) continue;
-      const std::string k = it->first.as<std::string>();
-      if (k == "target") continue;
-      s << "| " << target << " | " << k << " | " << it->second.as<std::string>() << " |\n";
+    if (target == "avr" || target == "host" || target == "cortex-m") {  // the static export figures
+      s << "| " << target << " export | model data in flash | " << num(get("flash_bytes"), "%.0f") << " bytes |\n";
+      continue;
     }
-    const bool avr = target.find("avr") != std::string::npos || target.find("atmega") != std::string::npos;
-    const double clock = b["clock_hz"] ? b["clock_hz"].as<double>() : (avr ? 16e6 : 25e6);
-    double cycles = 0;
-    for (const char* k : {"cycles_per_inference", "instructions_per_inference", "cycles_per_step", "instructions_per_step"})
-      if (b[k] && cycles == 0) cycles = b[k].as<double>();
-    if (cycles > 0) {
+    const bool avr = target.find("atmega") != std::string::npos || target.find("avr") != std::string::npos;
+    // Cortex-M4: instructions under QEMU taken as cycles, at 64 MHz (nRF52840-class).
+    const double clock = avr ? (b["clock_hz"] ? b["clock_hz"].as<double>() : 16e6) : 64e6;
+    const double inf = avr ? get("cycles_per_inference") : get("instructions_per_inference");
+    const double step = avr ? get("cycles_per_step_max") : get("instructions_per_step_max");
+    const double mac = avr ? get("cycles_per_mac") : get("instructions_per_mac");
+    targets += "| " + std::string(avr ? "ATmega328P @ 16 MHz (simavr, cycle-accurate)" : "Cortex-M4 @ 64 MHz (QEMU instruction count)") + " | " +
+               num(get("flash_bytes"), "%.0f") + (get("flash_limit") > 0 ? " / " + num(get("flash_limit"), "%.0f") : "") + " | " +
+               num(get("sram_static_bytes"), "%.0f") + " + " + num(get("stack_peak_bytes"), "%.0f") + (get("sram_limit") > 0 ? " / " + num(get("sram_limit"), "%.0f") : "") +
+               " | " + num(inf, "%.0f") + " (" + num(inf / clock * 1e3, "%.3g") + " ms) | " + num(step, "%.0f") + " (" + num(step / clock * 1e3, "%.3g") +
+               " ms) | " + num(mac, "%.3g") + " |\n";
+    if (inf > 0) {
       const double p_mw = avr ? o.avr_power_mw : o.cortex_m4_power_mw;
-      const double seconds = cycles / clock;
-      energy += "- " + target + ": " + num(cycles, "%.0f") + " cycles at " + num(clock / 1e6, "%.0f") + " MHz = " + num(seconds * 1e3, "%.3g") +
-                " ms; at " + num(p_mw, "%.3g") + " mW active power about " + num(seconds * p_mw * 1e3, "%.3g") + " uJ per inference.\n";
+      const double seconds = inf / clock;
+      energy += "- " + std::string(avr ? "ATmega328P" : "Cortex-M4") + ": " + num(inf, "%.0f") + " cycles at " + num(clock / 1e6, "%.0f") + " MHz = " +
+                num(seconds * 1e3, "%.3g") + " ms; at " + num(p_mw, "%.3g") + " mW about " + num(seconds * p_mw * 1e3, "%.3g") + " uJ per inference.\n";
     }
   }
+  if (!targets.empty())
+    s << "\nMeasured on the emulated chips with this model's golden vectors (bit-exact with the host firmware; flash includes the "
+         "test vectors):\n\n| target | flash (bytes) | SRAM static + stack peak (bytes) | cycles per inference | cycles per control step (max) | cycles per MAC |\n"
+         "|---|---|---|---|---|---|\n"
+      << targets;
   if (o.budget_files.empty()) s << "\nNo MCU budget report given (`--budget build/mcu/budget_avr.json`, produced by the test suite).\n";
   s << "\n## Estimated energy per inference\n\n";
   if (energy.empty()) energy = "Needs a budget report with cycle counts (see above).\n";

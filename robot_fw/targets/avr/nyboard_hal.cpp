@@ -60,11 +60,11 @@ void attitude_update(AttitudeFilter& f, const float gyro[3], const float accel[3
 
 namespace {
 
-// ---- Timer1: 0.5 us counts, overflow every 32.768 ms ----
-volatile uint32_t t1_overflows;
+// ---- Timer1: 4 us counts, overflow every 262.144 ms ----
+volatile uint16_t t1_overflows;
 
 // ---- UART0 RX ring ----
-constexpr uint8_t kRxSize = 32;  // power of two
+constexpr uint8_t kRxSize = 16;  // power of two
 volatile uint8_t rx_buf[kRxSize];
 volatile uint8_t rx_head, rx_tail;  // head: written by the ISR; tail: by serial_read
 
@@ -161,8 +161,6 @@ void i2c_bus_recover() {
 // MPU6050 registers.
 constexpr uint8_t kSmplrtDiv = 0x19, kConfig = 0x1A, kGyroConfig = 0x1B, kAccelConfig = 0x1C, kAccelXoutH = 0x3B,
                   kPwrMgmt1 = 0x6B;
-constexpr float kAccelPerLsb = 9.80665f / 4096.0f;            // +-8 g
-constexpr float kGyroPerLsb = 3.14159265f / 180.0f / 16.4f;   // +-2000 dps, rad/s
 // PCA9685 registers.
 constexpr uint8_t kMode1 = 0x00, kLed0OnL = 0x06, kAllLedOffH = 0xFD, kPreScale = 0xFE;
 constexpr uint8_t kMode1Sleep = 0x10, kMode1Ai = 0x20;
@@ -194,31 +192,29 @@ void NyboardHal::init() {
   UBRR0L = 16;
   UCSR0C = (1 << UCSZ01) | (1 << UCSZ00);
   UCSR0B = (1 << TXEN0) | (1 << RXEN0) | (1 << RXCIE0);
-  // Timer1: normal mode, clk/8, overflow interrupt.
+  // Timer1: normal mode, clk/64, overflow interrupt.
   TCCR1A = 0;
-  TCCR1B = 1 << CS11;
+  TCCR1B = (1 << CS11) | (1 << CS10);
   TIMSK1 = 1 << TOIE1;
   sei();
   i2c_bus_recover();
-  // Servo calibration: OpenCat's EEPROM values when plausible (not blank, all small).
-  for (int k = 0; k < kLegServos; ++k) calib_[k] = kServoCalibDeg[k];
 #if !defined(TW_NYBOARD_EEPROM_CALIB) || TW_NYBOARD_EEPROM_CALIB
-  {
-    int8_t c[kLegServos];
-    bool plausible = true, blank = true;
-    for (int k = 0; k < kLegServos; ++k) {
-      c[k] = static_cast<int8_t>(eeprom_read_byte(reinterpret_cast<const uint8_t*>(kOpenCatEepromCalib + 8 + k)));
-      if (c[k] > kMaxAbsEepromCalib || c[k] < -kMaxAbsEepromCalib) plausible = false;
-      if (c[k] != -1) blank = false;  // erased EEPROM reads 0xFF
-    }
-    if (plausible && !blank) {
-      for (int k = 0; k < kLegServos; ++k) calib_[k] = c[k];
-      calib_eeprom_ = true;
-    }
+  // Servo calibration: OpenCat's EEPROM values when plausible (not blank, all small).
+  bool plausible = true, blank = true;
+  for (int k = 0; k < kLegServos; ++k) {
+    const int8_t c = static_cast<int8_t>(eeprom_read_byte(reinterpret_cast<const uint8_t*>(kOpenCatEepromCalib + 8 + k)));
+    if (c > kMaxAbsEepromCalib || c < -kMaxAbsEepromCalib) plausible = false;
+    if (c != -1) blank = false;  // erased EEPROM reads 0xFF
   }
+  if (plausible && !blank) flags_ |= kCalibEeprom;
 #endif
-  pca_ok_ = pca_init();
-  imu_ok_ = mpu_init();
+  if (pca_init()) flags_ |= kPcaOk;
+  if (mpu_init()) flags_ |= kImuOk;
+}
+
+int8_t NyboardHal::calib(int k) const {
+  if (flags_ & kCalibEeprom) return static_cast<int8_t>(eeprom_read_byte(reinterpret_cast<const uint8_t*>(kOpenCatEepromCalib + 8 + k)));
+  return static_cast<int8_t>(pgm_read_byte(&kLegServoFlash[k].calib));
 }
 
 bool NyboardHal::pca_init() {
@@ -248,7 +244,7 @@ bool NyboardHal::mpu_init() {
     for (int k = 0; k < 3; ++k) sum[k] += raw[4 + k];
     _delay_ms(5);
   }
-  for (int k = 0; k < 3; ++k) gyro_bias_[k] = static_cast<float>(sum[k]) / 32.0f * kGyroPerLsb;
+  for (int k = 0; k < 3; ++k) gyro_bias_[k] = static_cast<int16_t>(sum[k] / 32);
   att_.seeded = false;
   return true;
 }
@@ -264,35 +260,46 @@ bool NyboardHal::mpu_read_raw(int16_t raw[7]) {
 bool NyboardHal::read_imu(fw::ImuSample& out) {
   // Zero the yaw when the policy (re)starts: yaw is relative to `start`, as in training.
   const bool running = ctl_ && ctl_->mode == fw::Mode::kRunning;
-  if (running && !was_running_) att_.rpy[2] = 0;
-  was_running_ = running;
-  if (!imu_ok_) {
-    if (++imu_retry_ < kRetryTicks) return false;
-    imu_retry_ = 0;
-    i2c_bus_recover();
-    if (!(imu_ok_ = mpu_init())) return false;
-  }
+  if (running && !(flags_ & kWasRunning)) att_.rpy[2] = 0;
+  flags_ = static_cast<uint8_t>(running ? flags_ | kWasRunning : flags_ & ~kWasRunning);
   const uint32_t t = micros();
   int16_t raw[7];
-  if (!mpu_read_raw(raw)) {
-    ++imu_errors_;
-    imu_ok_ = false;  // probe again in kRetryTicks ticks
+  bool got = false;
+  if (flags_ & kImuOk) {
+    got = mpu_read_raw(raw);
+    if (!got) {
+      flags_ &= static_cast<uint8_t>(~kImuOk);  // probe again in kRetryTicks ticks
+      retry_ = 0;
+    }
+  } else if (++retry_ >= kRetryTicks) {
+    retry_ = 0;
+    i2c_bus_recover();
+    if (mpu_init()) flags_ |= kImuOk;
+  }
+#ifdef TW_NYBOARD_SIM_FAKE_IMU
+  // Simulation only: no MPU6050 under simavr; a level robot at rest, in chip axes.
+  if (!got) {
+    for (int k = 0; k < 7; ++k) raw[k] = 0;
+    raw[kImuAxes[2].axis] = static_cast<int16_t>(kImuAxes[2].sign * 4096);  // +1 g on body z
+    got = true;
+  }
+#endif
+  if (!got) {
+    att_.seeded = false;  // reseed from the accelerometer after an outage
     return false;
   }
-  float chip_a[3], chip_g[3];
+  constexpr float kAccelPerLsb = 9.80665f / 4096.0f;           // +-8 g
+  constexpr float kGyroPerLsb = 3.14159265f / 180.0f / 16.4f;  // +-2000 dps, rad/s
   for (int k = 0; k < 3; ++k) {
-    chip_a[k] = raw[k] * kAccelPerLsb;
-    chip_g[k] = raw[4 + k] * kGyroPerLsb - gyro_bias_[k];
+    const uint8_t a = kImuAxes[k].axis;
+    const int8_t sg = kImuAxes[k].sign;
+    out.accel[k] = sg * (raw[a] * kAccelPerLsb);
+    out.gyro[k] = sg * (static_cast<int16_t>(raw[4 + a] - gyro_bias_[a]) * kGyroPerLsb);
   }
-  for (int k = 0; k < 3; ++k) {
-    out.accel[k] = kImuAxes[k].sign * chip_a[kImuAxes[k].axis];
-    out.gyro[k] = kImuAxes[k].sign * chip_g[kImuAxes[k].axis];
-    accel_cms2_[k] = static_cast<int16_t>(out.accel[k] * 100.0f);
-  }
-  float dt = att_.seeded ? static_cast<float>(t - last_read_us_) * 1e-6f : 0.0f;
-  if (dt > 0.1f) dt = 0.1f;
-  last_read_us_ = t;
-  attitude_update(att_, out.gyro, out.accel, dt);
+  const uint16_t t16 = static_cast<uint16_t>(t >> 4);
+  const float dt = static_cast<uint16_t>(t16 - last_read_) * 16e-6f;  // < 1.05 s: reseeded after an outage
+  last_read_ = t16;
+  attitude_update(att_, out.gyro, out.accel, dt > 0.1f ? 0.1f : dt);
   for (int k = 0; k < 3; ++k) out.rpy[k] = att_.rpy[k];
   // The core's age is now - timestamp (modular), with `now` read just before this call: stamp
   // the sample with that clock value (the read itself follows it by ~0.4 ms), never later.
@@ -301,21 +308,22 @@ bool NyboardHal::read_imu(fw::ImuSample& out) {
 }
 
 void NyboardHal::write_servos(const int16_t* deg16) {
-  if (!pca_ok_) {
-    if (++pca_retry_ < kRetryTicks) return;
-    pca_retry_ = 0;
+  if (!(flags_ & kPcaOk)) {
+    if (++retry_ < kRetryTicks) return;
+    retry_ = 0;
     i2c_bus_recover();
-    if (!(pca_ok_ = pca_init())) return;
+    if (!pca_init()) return;
+    flags_ |= kPcaOk;
   }
   for (int k = 0; k < kLegServos; ++k) {
     LegServo s;
     memcpy_P(&s, &kLegServoFlash[k], sizeof s);
-    const uint16_t p = static_cast<uint16_t>(nyboard_servo_pulse_us(s, calib_[k], deg16[s.joint]));
+    const uint16_t p = static_cast<uint16_t>(nyboard_servo_pulse_us(s, calib(k), deg16[s.joint]));
     // LEDn_ON = 0, LEDn_OFF = pulse counts (1 count = 1 us at prescale 24).
     const uint8_t regs[4] = {0, 0, static_cast<uint8_t>(p & 0xFF), static_cast<uint8_t>(p >> 8)};
     if (!i2c_write(kPcaAddress, static_cast<uint8_t>(kLed0OnL + 4 * s.channel), regs, 4)) {
-      ++servo_errors_;
-      pca_ok_ = false;  // stop this tick; re-initialise later
+      flags_ &= static_cast<uint8_t>(~kPcaOk);  // stop this tick; re-initialise later
+      retry_ = 0;
       return;
     }
   }
@@ -325,11 +333,11 @@ uint32_t NyboardHal::micros() {
   const uint8_t sreg = SREG;
   cli();
   const uint16_t lo = TCNT1;
-  uint32_t hi = t1_overflows;
+  uint16_t hi = t1_overflows;
   if ((TIFR1 & (1 << TOV1)) && lo < 0x8000u) ++hi;  // overflowed while interrupts were off
   SREG = sreg;
-  // 32768 us per overflow: wraps modulo 2^32 like the counter itself.
-  last_now_ = (hi << 15) + (lo >> 1);
+  // 2^18 us per overflow: (hi mod 2^14) decides the result, so it wraps modulo 2^32 exactly.
+  last_now_ = (static_cast<uint32_t>(hi) << 18) + (static_cast<uint32_t>(lo) << 2);
   return last_now_;
 }
 

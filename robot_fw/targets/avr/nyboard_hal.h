@@ -12,9 +12,11 @@
 //   I2C     TWI registers at 400 kHz; every wait is bounded (kTwiSpin polls, about 1 ms), a
 //           failed transfer resets the TWI and returns false: a missing or hung chip can never
 //           hang the loop. A chip that failed is re-initialised every kRetryTicks ticks.
-//   Clock   Timer1 at clk/8 (0.5 us) + a 32-bit overflow count: micros() wraps modulo 2^32.
-//   Serial  UART0 115200 8N1 (U2X, UBRR 16, as the Arduino core), RX interrupt into a 32-byte
-//           ring (bytes beyond it are dropped, the core's parser resynchronises), TX blocking.
+//   Clock   Timer1 at clk/64 (4 us, as Arduino's micros()) + a 16-bit overflow count (every
+//           262 ms): micros() = overflows * 2^18 + counts * 4 wraps modulo 2^32 exactly.
+//   Serial  UART0 115200 8N1 (U2X, UBRR 16, as the Arduino core), RX interrupt into a 16-byte
+//           ring (a burst beyond it within one 33 ms tick is dropped and the core's parser
+//           resynchronises at the next newline: send one command, read its reply), TX blocking.
 //
 // Float math lives here only (the core's inference path is integer-only; the HAL hands floats
 // over in ImuSample). The pure rules (pulse, filter) are plain C++ so a host test can check them.
@@ -44,27 +46,27 @@ struct LegServo {
   uint8_t channel;       // PCA9685 channel 0..15
   int8_t direction;      // +1 / -1
   int8_t middle_shift;   // deg, OpenCat's middleShift
+  int8_t calib;          // deg, servo calibration (OpenCat's servoCalib), unless the EEPROM has one
   int16_t min_deg;       // OpenCat-frame angle limits, deg
   int16_t max_deg;
 };
 constexpr int kLegServos = 8;
-//                                  joint channel dir shift   min   max      leg
+//                                   joint channel dir shift calib  min   max      leg
 constexpr LegServo kLegServoTable[kLegServos] = {
-    {8, 14, 1, 55, -200, 80},    // left-front shoulder
-    {9, 9, -1, 55, -200, 80},    // right-front shoulder
-    {10, 6, -1, -55, -80, 200},  // right-back shoulder
-    {11, 1, 1, -55, -80, 200},   // left-back shoulder
-    {12, 15, -1, -55, -80, 200}, // left-front knee
-    {13, 8, 1, -55, -80, 200},   // right-front knee
-    {14, 7, 1, -55, -80, 200},   // right-back knee
-    {15, 0, -1, -55, -80, 200},  // left-back knee
+    {8, 14, 1, 55, 0, -200, 80},     // left-front shoulder
+    {9, 9, -1, 55, 0, -200, 80},     // right-front shoulder
+    {10, 6, -1, -55, 0, -80, 200},   // right-back shoulder
+    {11, 1, 1, -55, 0, -80, 200},    // left-back shoulder
+    {12, 15, -1, -55, 0, -80, 200},  // left-front knee
+    {13, 8, 1, -55, 0, -80, 200},    // right-front knee
+    {14, 7, 1, -55, 0, -80, 200},    // right-back knee
+    {15, 0, -1, -55, 0, -80, 200},   // left-back knee
 };
-// Servo calibration, deg, OpenCat's servoCalib for joints 8..15 (what OpenCat's `c` calibration
-// stores). Used unless the board's EEPROM holds a plausible OpenCat calibration (see
-// NyboardHal::init; TW_NYBOARD_EEPROM_CALIB=0 disables that).
-constexpr int8_t kServoCalibDeg[kLegServos] = {0, 0, 0, 0, 0, 0, 0, 0};
-constexpr uint16_t kOpenCatEepromCalib = 16;  // OpenCat's EEPROM CALIB address (16 int8, joint order)
-constexpr int8_t kMaxAbsEepromCalib = 30;     // deg; larger values mean "not an OpenCat calibration"
+// The calib column is replaced by OpenCat's own calibration when the board's EEPROM holds a
+// plausible one (OpenCat's `c` calibration stores int8 degrees at EEPROM address 16 + joint;
+// "plausible": not all 0xFF, all within +-kMaxAbsEepromCalib). TW_NYBOARD_EEPROM_CALIB=0 disables it.
+constexpr uint16_t kOpenCatEepromCalib = 16;
+constexpr int8_t kMaxAbsEepromCalib = 30;
 
 // OpenCat's rule (PCA9685servo.h / calibratedPWM): clamp the angle to [min, max]; servo angle
 // s = 135 + direction * (middle_shift + calib + angle) (deg on the 270-degree P1S, 135 = middle);
@@ -72,7 +74,7 @@ constexpr int8_t kMaxAbsEepromCalib = 30;     // deg; larger values mean "not an
 // 4 * 150 counts), clipped to [500, 2500] us. Matching OpenCat exactly keeps an OpenCat
 // calibration valid here.
 constexpr int16_t kPulseOffsetUs = 600, kPulsePerDegUs = 7, kPulseMinUs = 500, kPulseMaxUs = 2500;
-inline int16_t nyboard_servo_pulse_us(const LegServo& s, int8_t calib_deg, int16_t angle_deg) {
+inline int16_t nyboard_servo_pulse_us(const LegServo& s, int8_t calib_deg, int16_t angle_deg) {  // calib_deg: s.calib or the EEPROM's
   int16_t a = angle_deg < s.min_deg ? s.min_deg : angle_deg > s.max_deg ? s.max_deg : angle_deg;
   const int16_t servo_deg = static_cast<int16_t>(135 + s.direction * (s.middle_shift + calib_deg + a));
   int16_t p = static_cast<int16_t>(kPulseOffsetUs + kPulsePerDegUs * servo_deg);
@@ -125,30 +127,25 @@ class NyboardHal final : public fw::Hal {
   // Text output helpers (flash strings on AVR).
   void print_P(const char* flash_s);
   void print_i(int32_t v);
-  bool imu_ok() const { return imu_ok_; }
-  bool pca_ok() const { return pca_ok_; }
-  bool calib_from_eeprom() const { return calib_eeprom_; }
-  const int8_t* calib() const { return calib_; }
-  // Last body-frame accel in cm/s^2 (boot diagnostics), zero if never read.
-  int16_t accel_cms2(int k) const { return accel_cms2_[k]; }
-  uint32_t imu_errors() const { return imu_errors_; }
-  uint32_t servo_errors() const { return servo_errors_; }
+  bool imu_ok() const { return flags_ & kImuOk; }
+  bool pca_ok() const { return flags_ & kPcaOk; }
+  bool calib_from_eeprom() const { return flags_ & kCalibEeprom; }
+  int8_t calib(int k) const;  // deg, leg k of kLegServoTable, as used
 
  private:
   bool mpu_init();
   bool pca_init();
   bool mpu_read_raw(int16_t raw[7]);
 
+  // SRAM is the NyBoard's scarcest resource (2 KB, the core needs ~1.4 KB): 31 bytes here.
+  enum : uint8_t { kImuOk = 1, kPcaOk = 2, kWasRunning = 4, kCalibEeprom = 8 };
   const fw::ControllerData* ctl_ = nullptr;
   AttitudeFilter att_ = {{0, 0, 0}, false};
-  float gyro_bias_[3] = {0, 0, 0};  // rad/s, chip axes
-  uint32_t last_now_ = 0;           // the last micros() value handed out
-  uint32_t last_read_us_ = 0;       // clock of the last good sensor read (filter dt)
-  uint32_t imu_errors_ = 0, servo_errors_ = 0;
-  uint16_t imu_retry_ = 0, pca_retry_ = 0;
-  int16_t accel_cms2_[3] = {0, 0, 0};
-  int8_t calib_[kLegServos] = {0, 0, 0, 0, 0, 0, 0, 0};
-  bool imu_ok_ = false, pca_ok_ = false, was_running_ = false, calib_eeprom_ = false;
+  int16_t gyro_bias_[3] = {0, 0, 0};  // raw LSB, chip axes
+  uint32_t last_now_ = 0;             // the last micros() value handed out
+  uint16_t last_read_ = 0;            // micros() / 16 of the last good sensor read (filter dt)
+  uint8_t flags_ = 0;
+  uint8_t retry_ = 0;                 // ticks since a chip was found missing
 };
 
 }  // namespace nyboard
