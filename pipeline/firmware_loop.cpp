@@ -119,24 +119,7 @@ sim::DriverFactory firmware_driver(std::shared_ptr<const quant::TfliteModel> mod
 
 EvalReport evaluate_firmware(std::shared_ptr<const quant::TfliteModel> model, const sim::CollectSetup& setup, int episodes, uint64_t seed,
                              int threads, const std::function<void(int, int)>& progress, FirmwareCounters* counters, bool postprocess) {
-  EvalReport rep;
-  sim::RolloutOptions o;
-  o.episodes = episodes;
-  o.seed = seed;
-  o.threads = threads;
-  o.progress = progress;
-  o.driver = firmware_driver(model, setup, postprocess, counters);
-  sim::RolloutSummary s;
-  sim::rollout(setup, o, &s);
-  rep.policy = {s.episodes, s.falls, s.mean_speed_mps, s.mean_reward, s.mean_abs_heading_drift_deg};
-  rep.max_abs_heading_drift_deg = s.max_abs_heading_drift_deg;
-  rep.numerical_failures = s.numerical_failures;
-  o.driver = {};
-  o.progress = {};
-  sim::rollout(setup, o, &s);
-  rep.expert = {s.episodes, s.falls, s.mean_speed_mps, s.mean_reward, s.mean_abs_heading_drift_deg};
-  rep.expert_max_abs_heading_drift_deg = s.max_abs_heading_drift_deg;
-  return rep;
+  return evaluate_driver(firmware_driver(model, setup, postprocess, counters), setup, episodes, seed, threads, progress);
 }
 
 }  // namespace tinywalk::pipeline

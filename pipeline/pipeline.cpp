@@ -79,11 +79,8 @@ TrainRun run_training(const std::string& config_path, const std::string& run_dir
   return run;
 }
 
-EvalReport evaluate(const ActorSource& policy, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
-                    const std::function<void(int, int)>& progress) {
-  if (policy.joints != setup.robot.config.joints)
-    throw InputError("", "--policy", "the policy was trained for joints of robot '" + policy.robot + "', not those of '" +
-                                        setup.robot.config.name + "'");
+EvalReport evaluate_driver(const sim::DriverFactory& driver, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
+                           const std::function<void(int, int)>& progress) {
   EvalReport rep;
   sim::RolloutOptions o;
   o.episodes = episodes;
@@ -91,17 +88,27 @@ EvalReport evaluate(const ActorSource& policy, const sim::CollectSetup& setup, i
   o.threads = threads;
   o.progress = progress;
   sim::RolloutSummary s;
-  const int n = static_cast<int>(policy.joints.size());
-  o.driver = [&policy, n] { return std::make_unique<PolicyDriver>(policy.make(), n); };
+  o.driver = driver;
   sim::rollout(setup, o, &s);
   rep.policy = stats_of(s);
   rep.max_abs_heading_drift_deg = s.max_abs_heading_drift_deg;
   rep.numerical_failures = s.numerical_failures;
+  // The expert on the same seeds.
   o.driver = {};
+  o.progress = {};
   sim::rollout(setup, o, &s);
   rep.expert = stats_of(s);
   rep.expert_max_abs_heading_drift_deg = s.max_abs_heading_drift_deg;
   return rep;
+}
+
+EvalReport evaluate(const ActorSource& policy, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
+                    const std::function<void(int, int)>& progress) {
+  if (policy.joints != setup.robot.config.joints)
+    throw InputError("", "--policy", "the policy was trained for joints of robot '" + policy.robot + "', not those of '" +
+                                        setup.robot.config.name + "'");
+  const int n = static_cast<int>(policy.joints.size());
+  return evaluate_driver([&policy, n] { return std::make_unique<PolicyDriver>(policy.make(), n); }, setup, episodes, seed, threads, progress);
 }
 
 }  // namespace tinywalk::pipeline

@@ -53,6 +53,9 @@ struct EvalReport {
   double max_abs_heading_drift_deg = 0, expert_max_abs_heading_drift_deg = 0;
   int numerical_failures = 0;
 };
+// Closed-loop episodes of a driver (one per thread) and of the expert on the same seeds.
+EvalReport evaluate_driver(const sim::DriverFactory& driver, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
+                           const std::function<void(int, int)>& progress = {});
 // Closed-loop episodes of the policy and of the expert on the same seeds.
 EvalReport evaluate(const ActorSource& policy, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
                     const std::function<void(int, int)>& progress = {});

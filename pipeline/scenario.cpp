@@ -1,4 +1,5 @@
 #include "pipeline/scenario.h"
+#include "report/svg_plot.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -204,20 +205,9 @@ std::string summary_line(const ScenarioResult& r) {
 }
 
 std::string xml_escape(const std::string& s) {
+  // The report library's escaping, plus newlines as character references: JUnit messages are attributes.
   std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&apos;"; break;
-      case '\n': o += "&#10;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t') o += ' ';  // not allowed in XML 1.0
-        else o += c;
-    }
-  }
+  for (char c : report::xml_escape(s)) o += c == '\n' ? std::string("&#10;") : std::string(1, c);
   return o;
 }
 

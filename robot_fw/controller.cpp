@@ -1,6 +1,16 @@
 // The control step with its safety layer, the serial front end and the HAL loop.
 #include "robot_fw/controller.h"
 
+// Reply strings live in flash on AVR (2 KB of SRAM): PSTR literals read with pgm_read_byte.
+#ifdef __AVR__
+#include <avr/pgmspace.h>
+#define TW_STR(s) PSTR(s)
+#define TW_STR_CHAR(p) static_cast<char>(pgm_read_byte(p))
+#else
+#define TW_STR(s) (s)
+#define TW_STR_CHAR(p) (*(p))
+#endif
+
 namespace tinywalk {
 namespace fw {
 
@@ -41,8 +51,19 @@ void put_i32(char* buf, size_t cap, size_t* n, int32_t v) {
   if (v < 0 && *n < cap) buf[(*n)++] = '-';
   put_u32(buf, cap, n, v < 0 ? static_cast<uint32_t>(-(v + 1)) + 1u : static_cast<uint32_t>(v));
 }
+// s is a TW_STR literal.
 void put_str(char* buf, size_t cap, size_t* n, const char* s) {
-  while (*s && *n < cap) buf[(*n)++] = *s++;
+  for (char c = TW_STR_CHAR(s); c && *n < cap; c = TW_STR_CHAR(++s)) buf[(*n)++] = c;
+}
+void put_mode(char* buf, size_t cap, size_t* n, Mode m) {
+  switch (m) {
+    case Mode::kIdle: return put_str(buf, cap, n, TW_STR("idle"));
+    case Mode::kRunning: return put_str(buf, cap, n, TW_STR("running"));
+    case Mode::kFallen: return put_str(buf, cap, n, TW_STR("fallen"));
+    case Mode::kLifted: return put_str(buf, cap, n, TW_STR("lifted"));
+    case Mode::kFault: return put_str(buf, cap, n, TW_STR("fault"));
+  }
+  put_str(buf, cap, n, TW_STR("unknown"));
 }
 
 }  // namespace
@@ -206,30 +227,30 @@ void controller_command(const ControllerModel& m, ControllerData& d, ParserEvent
 
 size_t controller_format_status(const ControllerData& d, char* buf, size_t cap) {
   size_t n = 0;
-  put_str(buf, cap, &n, "mode=");
-  put_str(buf, cap, &n, mode_name(d.mode));
-  put_str(buf, cap, &n, " steps=");
+  put_str(buf, cap, &n, TW_STR("mode="));
+  put_mode(buf, cap, &n, d.mode);
+  put_str(buf, cap, &n, TW_STR(" steps="));
   put_u32(buf, cap, &n, d.steps);
-  put_str(buf, cap, &n, " policy=");
+  put_str(buf, cap, &n, TW_STR(" policy="));
   put_u32(buf, cap, &n, d.policy_steps);
-  put_str(buf, cap, &n, " faults=");
+  put_str(buf, cap, &n, TW_STR(" faults="));
   put_u32(buf, cap, &n, d.imu_faults);
-  put_str(buf, cap, &n, " misses=");
+  put_str(buf, cap, &n, TW_STR(" misses="));
   put_u32(buf, cap, &n, d.deadline_misses);
-  put_str(buf, cap, &n, " stops=");
+  put_str(buf, cap, &n, TW_STR(" stops="));
   put_u32(buf, cap, &n, d.safe_stops);
-  put_str(buf, cap, &n, "\n");
+  put_str(buf, cap, &n, TW_STR("\n"));
   return n;
 }
 
 size_t controller_format_telemetry(const ControllerData& d, char* buf, size_t cap) {
   size_t n = 0;
-  put_str(buf, cap, &n, "t");
+  put_str(buf, cap, &n, TW_STR("t"));
   for (int k = 8; k < kOpenCatJointCount; ++k) {
-    put_str(buf, cap, &n, " ");
+    put_str(buf, cap, &n, TW_STR(" "));
     put_i32(buf, cap, &n, d.deg[k]);
   }
-  put_str(buf, cap, &n, "\n");
+  put_str(buf, cap, &n, TW_STR("\n"));
   return n;
 }
 
@@ -246,9 +267,11 @@ StepResult firmware_tick(const ControllerModel& m, ControllerData& d, Hal& hal, 
     if (e == ParserEvent::kTelemetry) n = controller_format_telemetry(d, reply, sizeof reply);
     if (n) hal.serial_write(reinterpret_cast<const uint8_t*>(reply), n);
   }
+  // The sample first, then the clock: a sample stamped by the HAL's own clock is never newer than `now`.
   ImuSample s{};
+  const bool have = hal.read_imu(s);
   const uint32_t now = hal.micros();
-  if (!hal.read_imu(s)) s.timestamp_us = d.last_imu_us;  // no sample: stale
+  if (!have) s.timestamp_us = d.last_imu_us;  // no sample: stale
   const StepResult r = controller_step(m, d, s, now);
   hal.write_servos(r.deg);
   return r;

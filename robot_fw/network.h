@@ -74,18 +74,32 @@ size_t network_scratch_bytes(const NetworkView& net);
 // input [inputs()], output [outputs()]; scratch as above, caller-owned. Integer only.
 NetStatus network_run(const NetworkView& net, const int8_t* input, int8_t* output, int8_t* scratch, size_t scratch_bytes);
 
-// The same with the constant data read through Mem (see fully_connected_int8_mem).
-template <class Mem>
-void network_run_mem(const NetworkView& net, const int8_t* input, int8_t* output, int8_t* scratch, int max_width) {
+// The layer chain with Layer::run(params, in, out, x, weights, bias, multiplier, shift, y) per
+// layer, ping-ponging between the two scratch buffers; the last layer writes `output`.
+template <class Layer>
+void network_run_layers(const NetworkView& net, const int8_t* input, int8_t* output, int8_t* scratch, int max_width) {
   int8_t* a = scratch;
   int8_t* b = scratch + max_width;
   const int8_t* x = input;
   for (int l = 0; l < net.num_layers; ++l) {
     const LayerView& L = net.layers[l];
     int8_t* y = l == net.num_layers - 1 ? output : (x == a ? b : a);
-    fully_connected_int8_mem<Mem>(L.params, L.in, L.out, x, L.weights, L.bias, L.multiplier, L.shift, y);
+    Layer::run(L.params, L.in, L.out, x, L.weights, L.bias, L.multiplier, L.shift, y);
     x = y;
   }
+}
+
+// The reference layer with the constant data read through Mem (see fully_connected_int8_mem).
+template <class Mem>
+struct ReferenceLayer {
+  static void run(const FullyConnectedParams& p, int in, int out, const int8_t* x, const int8_t* w, const int32_t* b, const int32_t* m,
+                  const int32_t* s, int8_t* y) {
+    fully_connected_int8_mem<Mem>(p, in, out, x, w, b, m, s, y);
+  }
+};
+template <class Mem>
+void network_run_mem(const NetworkView& net, const int8_t* input, int8_t* output, int8_t* scratch, int max_width) {
+  network_run_layers<ReferenceLayer<Mem>>(net, input, output, scratch, max_width);
 }
 
 // Where the "tinywalk_fw" metadata blob sits in the .tflite bytes.

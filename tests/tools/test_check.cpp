@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/atomic_file.h"
+#include "tests/cli_runner.h"
 #include "common/random.h"
 #include "quantize/ptq.h"
 #include "sim/robot_config.h"
@@ -21,29 +22,8 @@ namespace {
 const std::string kCli = TINYWALK_CLI;
 const std::string kSrc = TINYWALK_SOURCE_DIR;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-  std::string last_line() const {
-    std::string s = out;
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    const auto nl = s.find_last_of('\n');
-    return nl == std::string::npos ? s : s.substr(nl + 1);
-  }
-};
-
-Result run(const std::string& args) {
-  const std::string err_path = ::testing::TempDir() + "/check_err_" + std::to_string(::getpid()) + ".txt";
-  Result r;
-  FILE* p = popen((kCli + " " + args + " 2>" + err_path).c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = read_file(err_path);
-  return r;
-}
+using Result = tinywalk::test::CliResult;
+Result run(const std::string& args) { return tinywalk::test::run_cli(args); }
 
 std::string dir(const std::string& name) {
   const std::string d = ::testing::TempDir() + "/" + std::to_string(::getpid()) + "_check_" + name;

@@ -10,7 +10,9 @@
 // Simulation build (-DTW_NYBOARD_SIM_STEPS=N, simavr, no chips on the bus): at tick
 // TW_NYBOARD_SIM_START_AT (default 5) the bytes "start\n" are injected as if received; after N
 // ticks the core's status line and a line `nyboard ticks=.. tick_max_us=.. stack_peak=..` are
-// printed and the program sleeps with interrupts off (simavr exits).
+// printed and the program sleeps with interrupts off (simavr exits). With -DTW_NYBOARD_SIM_FAKE_IMU
+// the HAL reports a level robot at rest when the MPU6050 does not answer, so the policy runs
+// (inference timing and the stack high-water mark on the real loop).
 #include <avr/interrupt.h>
 #include <avr/io.h>
 #include <avr/pgmspace.h>
@@ -34,7 +36,7 @@ fw::ParserState parser;
 // Arena: the network's input, output and 2 x max-width scratch (checked at boot).
 uint8_t arena[tinywalk_model::kInputs + tinywalk_model::kOutputs + 2 * tinywalk_model::kMaxWidth];
 
-uint16_t stack_peak() {
+[[gnu::unused]] uint16_t stack_peak() {
   const uint8_t* p = &_end;
   while (p <= reinterpret_cast<const uint8_t*>(RAMEND) && *p == kPaint) ++p;
   return static_cast<uint16_t>(RAMEND + 1 - reinterpret_cast<uintptr_t>(p));
@@ -50,6 +52,52 @@ uint16_t stack_peak() {
   for (;;) {
   }
 }
+
+// Out of line so their buffers are not part of main's frame under every control step (the
+// deepest stack is firmware_tick -> controller_step -> inference; SRAM is 2 KB in all).
+__attribute__((noinline)) void boot_line(uint32_t period) {
+  hal.print_P(PSTR("tinywalk nyboard period_us="));
+  hal.print_i(static_cast<int32_t>(period));
+  hal.print_P(hal.imu_ok() ? PSTR(" imu=ok") : PSTR(" imu=missing"));
+  hal.print_P(hal.pca_ok() ? PSTR(" servos=ok") : PSTR(" servos=missing"));
+  hal.print_P(hal.calib_from_eeprom() ? PSTR(" calib=eeprom") : PSTR(" calib=table"));
+  {
+    fw::ImuSample s;
+    hal.micros();
+    if (hal.read_imu(s)) {  // seeds the filter; the body-frame accel (cm/s^2) for the mount check
+      const char* names = PSTR("xyz");
+      for (int k = 0; k < 3; ++k) {
+        const char c[3] = {' ', 'a', static_cast<char>(pgm_read_byte(names + k))};
+        hal.serial_write(reinterpret_cast<const uint8_t*>(c), 3);
+        hal.print_P(PSTR("="));
+        hal.print_i(static_cast<int32_t>(s.accel[k] * 100.0f));
+      }
+    }
+  }
+  hal.print_P(PSTR(" c="));
+  for (int k = 0; k < ny::kLegServos; ++k) {
+    hal.print_i(hal.calib(k));
+    hal.print_P(k + 1 < ny::kLegServos ? PSTR(" ") : PSTR("\n"));
+  }
+
+}
+
+#ifdef TW_NYBOARD_SIM_STEPS
+__attribute__((noinline)) void sim_report(uint32_t ticks, uint32_t tick_max) {
+  char line[96];
+  const size_t n = fw::controller_format_status(data, line, sizeof line);
+  hal.serial_write(reinterpret_cast<const uint8_t*>(line), n);
+  hal.print_P(PSTR("nyboard ticks="));
+  hal.print_i(static_cast<int32_t>(ticks));
+  hal.print_P(PSTR(" tick_max_us="));
+  hal.print_i(static_cast<int32_t>(tick_max));
+  hal.print_P(hal.imu_ok() ? PSTR(" imu=ok") : PSTR(" imu=missing"));
+  hal.print_P(hal.pca_ok() ? PSTR(" servos=ok") : PSTR(" servos=missing"));
+  hal.print_P(PSTR(" stack_peak="));
+  hal.print_i(stack_peak());
+  hal.print_P(PSTR("\n"));
+}
+#endif
 }  // namespace
 
 // Paints the RAM between the static data and the top of the stack before main (.init3: the
@@ -73,27 +121,7 @@ int main() {
   fw::parser_reset(parser);
   hal.watch(&data);
 
-  hal.print_P(PSTR("tinywalk nyboard period_us="));
-  hal.print_i(static_cast<int32_t>(period));
-  hal.print_P(hal.imu_ok() ? PSTR(" imu=ok") : PSTR(" imu=missing"));
-  hal.print_P(hal.pca_ok() ? PSTR(" servos=ok") : PSTR(" servos=missing"));
-  hal.print_P(hal.calib_from_eeprom() ? PSTR(" calib=eeprom") : PSTR(" calib=table"));
-  if (hal.imu_ok()) {
-    fw::ImuSample s;
-    hal.micros();
-    hal.read_imu(s);  // seeds the filter; prints the body-frame accel for the mount check
-    hal.print_P(PSTR(" ax="));
-    hal.print_i(hal.accel_cms2(0));
-    hal.print_P(PSTR(" ay="));
-    hal.print_i(hal.accel_cms2(1));
-    hal.print_P(PSTR(" az="));
-    hal.print_i(hal.accel_cms2(2));
-  }
-  hal.print_P(PSTR(" c="));
-  for (int k = 0; k < ny::kLegServos; ++k) {
-    hal.print_i(hal.calib()[k]);
-    hal.print_P(k + 1 < ny::kLegServos ? PSTR(" ") : PSTR("\n"));
-  }
+  boot_line(period);
 
   uint32_t next = hal.micros();
 #ifdef TW_NYBOARD_SIM_STEPS
@@ -118,20 +146,7 @@ int main() {
     const uint32_t dt = now - t0;
     if (dt > tick_max) tick_max = dt;
     if (++ticks == TW_NYBOARD_SIM_STEPS) {
-      char line[96];
-      const size_t n = fw::controller_format_status(data, line, sizeof line);
-      hal.serial_write(reinterpret_cast<const uint8_t*>(line), n);
-      hal.print_P(PSTR("nyboard ticks="));
-      hal.print_i(static_cast<int32_t>(ticks));
-      hal.print_P(PSTR(" tick_max_us="));
-      hal.print_i(static_cast<int32_t>(tick_max));
-      hal.print_P(PSTR(" imu_errors="));
-      hal.print_i(static_cast<int32_t>(hal.imu_errors()));
-      hal.print_P(PSTR(" servo_errors="));
-      hal.print_i(static_cast<int32_t>(hal.servo_errors()));
-      hal.print_P(PSTR(" stack_peak="));
-      hal.print_i(stack_peak());
-      hal.print_P(PSTR("\n"));
+      sim_report(ticks, tick_max);
       halt();
     }
 #endif

@@ -64,12 +64,13 @@ namespace {
 volatile uint16_t t1_overflows;
 
 // ---- UART0 RX ring ----
-constexpr uint8_t kRxSize = 16;  // power of two
+constexpr uint8_t kRxSize = 12;  // holds 11 bytes: the longest command, "telemetry\r\n"
 volatile uint8_t rx_buf[kRxSize];
 volatile uint8_t rx_head, rx_tail;  // head: written by the ISR; tail: by serial_read
 
+uint8_t rx_next(uint8_t i) { return static_cast<uint8_t>(i + 1 == kRxSize ? 0 : i + 1); }
 void rx_push(uint8_t b) {
-  const uint8_t h = rx_head, n = static_cast<uint8_t>((h + 1) & (kRxSize - 1));
+  const uint8_t h = rx_head, n = rx_next(h);
   if (n == rx_tail) return;  // full: drop
   rx_buf[h] = b;
   rx_head = n;
@@ -236,6 +237,8 @@ bool NyboardHal::mpu_init() {
       !i2c_write1(kMpuAddress, kGyroConfig, 0x18) || !i2c_write1(kMpuAddress, kAccelConfig, 0x10))
     return false;
   _delay_ms(20);
+  att_.seeded = false;
+  if (flags_ & kBiasDone) return true;  // a re-initialisation while moving keeps the boot bias
   // Gyro bias: the mean of 32 readings at rest (5 ms apart).
   int32_t sum[3] = {0, 0, 0};
   for (uint8_t n = 0; n < 32; ++n) {
@@ -245,7 +248,7 @@ bool NyboardHal::mpu_init() {
     _delay_ms(5);
   }
   for (int k = 0; k < 3; ++k) gyro_bias_[k] = static_cast<int16_t>(sum[k] / 32);
-  att_.seeded = false;
+  flags_ |= kBiasDone;
   return true;
 }
 
@@ -264,23 +267,22 @@ bool NyboardHal::read_imu(fw::ImuSample& out) {
   flags_ = static_cast<uint8_t>(running ? flags_ | kWasRunning : flags_ & ~kWasRunning);
   const uint32_t t = micros();
   int16_t raw[7];
-  bool got = false;
-  if (flags_ & kImuOk) {
-    got = mpu_read_raw(raw);
-    if (!got) {
-      flags_ &= static_cast<uint8_t>(~kImuOk);  // probe again in kRetryTicks ticks
-      retry_ = 0;
-    }
-  } else if (++retry_ >= kRetryTicks) {
-    retry_ = 0;
+  // A failed read is retried next tick; after kRetryTicks failing ticks in a row (or when the
+  // chip was missing at boot) the bus is recovered and the chip initialised again.
+  bool got = (flags_ & kImuOk) && mpu_read_raw(raw);
+  if (got) {
+    imu_retry_ = 0;
+  } else if (++imu_retry_ >= kRetryTicks) {
+    imu_retry_ = 0;
     i2c_bus_recover();
-    if (mpu_init()) flags_ |= kImuOk;
+    flags_ = static_cast<uint8_t>(mpu_init() ? flags_ | kImuOk : flags_ & ~kImuOk);
   }
 #ifdef TW_NYBOARD_SIM_FAKE_IMU
   // Simulation only: no MPU6050 under simavr; a level robot at rest, in chip axes.
   if (!got) {
     for (int k = 0; k < 7; ++k) raw[k] = 0;
     raw[kImuAxes[2].axis] = static_cast<int16_t>(kImuAxes[2].sign * 4096);  // +1 g on body z
+    for (int k = 0; k < 3; ++k) raw[4 + k] = gyro_bias_[k];                 // no rotation
     got = true;
   }
 #endif
@@ -290,30 +292,37 @@ bool NyboardHal::read_imu(fw::ImuSample& out) {
   }
   constexpr float kAccelPerLsb = 9.80665f / 4096.0f;           // +-8 g
   constexpr float kGyroPerLsb = 3.14159265f / 180.0f / 16.4f;  // +-2000 dps, rad/s
-  for (int k = 0; k < 3; ++k) {
-    const uint8_t a = kImuAxes[k].axis;
-    const int8_t sg = kImuAxes[k].sign;
-    out.accel[k] = sg * (raw[a] * kAccelPerLsb);
-    out.gyro[k] = sg * (static_cast<int16_t>(raw[4 + a] - gyro_bias_[a]) * kGyroPerLsb);
-  }
+  // Chip -> body axes, unrolled so kImuAxes folds into the code (no SRAM copy).
+#define TW_NY_AXIS(k)                                                                          \
+  out.accel[k] = kImuAxes[k].sign * (raw[kImuAxes[k].axis] * kAccelPerLsb);                    \
+  out.gyro[k] = kImuAxes[k].sign *                                                             \
+                (static_cast<int16_t>(raw[4 + kImuAxes[k].axis] - gyro_bias_[kImuAxes[k].axis]) * kGyroPerLsb);
+  TW_NY_AXIS(0)
+  TW_NY_AXIS(1)
+  TW_NY_AXIS(2)
+#undef TW_NY_AXIS
   const uint16_t t16 = static_cast<uint16_t>(t >> 4);
   const float dt = static_cast<uint16_t>(t16 - last_read_) * 16e-6f;  // < 1.05 s: reseeded after an outage
   last_read_ = t16;
   attitude_update(att_, out.gyro, out.accel, dt > 0.1f ? 0.1f : dt);
   for (int k = 0; k < 3; ++k) out.rpy[k] = att_.rpy[k];
-  // The core's age is now - timestamp (modular), with `now` read just before this call: stamp
-  // the sample with that clock value (the read itself follows it by ~0.4 ms), never later.
-  out.timestamp_us = last_now_;
+  // Stamped when read; firmware_tick reads the clock after this call, so the age is never negative.
+  out.timestamp_us = t;
   return true;
 }
 
 void NyboardHal::write_servos(const int16_t* deg16) {
-  if (!(flags_ & kPcaOk)) {
-    if (++retry_ < kRetryTicks) return;
-    retry_ = 0;
+  // Commands are absolute, so a failed write is simply repeated next tick; after kRetryTicks
+  // failing ticks in a row (or a chip missing at boot) the bus is recovered and the chip set up again.
+  if (!(flags_ & kPcaOk) && pca_retry_ < kRetryTicks) {
+    ++pca_retry_;
+    return;
+  }
+  if (pca_retry_ >= kRetryTicks) {
+    pca_retry_ = 0;
     i2c_bus_recover();
-    if (!pca_init()) return;
-    flags_ |= kPcaOk;
+    flags_ = static_cast<uint8_t>(pca_init() ? flags_ | kPcaOk : flags_ & ~kPcaOk);
+    if (!(flags_ & kPcaOk)) return;
   }
   for (int k = 0; k < kLegServos; ++k) {
     LegServo s;
@@ -322,11 +331,11 @@ void NyboardHal::write_servos(const int16_t* deg16) {
     // LEDn_ON = 0, LEDn_OFF = pulse counts (1 count = 1 us at prescale 24).
     const uint8_t regs[4] = {0, 0, static_cast<uint8_t>(p & 0xFF), static_cast<uint8_t>(p >> 8)};
     if (!i2c_write(kPcaAddress, static_cast<uint8_t>(kLed0OnL + 4 * s.channel), regs, 4)) {
-      flags_ &= static_cast<uint8_t>(~kPcaOk);  // stop this tick; re-initialise later
-      retry_ = 0;
+      ++pca_retry_;  // the rest of this tick is skipped (bounded time on a dead bus)
       return;
     }
   }
+  pca_retry_ = 0;
 }
 
 uint32_t NyboardHal::micros() {
@@ -337,7 +346,11 @@ uint32_t NyboardHal::micros() {
   if ((TIFR1 & (1 << TOV1)) && lo < 0x8000u) ++hi;  // overflowed while interrupts were off
   SREG = sreg;
   // 2^18 us per overflow: (hi mod 2^14) decides the result, so it wraps modulo 2^32 exactly.
-  last_now_ = (static_cast<uint32_t>(hi) << 18) + (static_cast<uint32_t>(lo) << 2);
+  uint32_t v = (static_cast<uint32_t>(hi) << 18) + (static_cast<uint32_t>(lo) << 2);
+  // Defensive: never behind the last value (a lost overflow would otherwise look like a 262 ms
+  // step back to the core's modular clock arithmetic); time only moves forward.
+  if (static_cast<int32_t>(v - last_now_) < 0) v += 1UL << 18;
+  last_now_ = v;
   return last_now_;
 }
 
@@ -345,7 +358,7 @@ int NyboardHal::serial_read() {
   const uint8_t t = rx_tail;
   if (t == rx_head) return -1;
   const uint8_t b = rx_buf[t];
-  rx_tail = static_cast<uint8_t>((t + 1) & (kRxSize - 1));
+  rx_tail = rx_next(t);
   return b;
 }
 

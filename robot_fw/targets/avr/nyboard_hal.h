@@ -11,11 +11,12 @@
 //           nyboard_servo_pulse_us), joints 8..15 only (kLegServos).
 //   I2C     TWI registers at 400 kHz; every wait is bounded (kTwiSpin polls, about 1 ms), a
 //           failed transfer resets the TWI and returns false: a missing or hung chip can never
-//           hang the loop. A chip that failed is re-initialised every kRetryTicks ticks.
+//           hang the loop. A failed transfer is retried next tick; after kRetryTicks failing ticks in a row
+//           the bus is recovered (9 SCL pulses) and the chip initialised again.
 //   Clock   Timer1 at clk/64 (4 us, as Arduino's micros()) + a 16-bit overflow count (every
 //           262 ms): micros() = overflows * 2^18 + counts * 4 wraps modulo 2^32 exactly.
-//   Serial  UART0 115200 8N1 (U2X, UBRR 16, as the Arduino core), RX interrupt into a 16-byte
-//           ring (a burst beyond it within one 33 ms tick is dropped and the core's parser
+//   Serial  UART0 115200 8N1 (U2X, UBRR 16, as the Arduino core), RX interrupt into a 12-byte
+//           ring (11 bytes: a burst beyond it within one 33 ms tick is dropped and the core's parser
 //           resynchronises at the next newline: send one command, read its reply), TX blocking.
 //
 // Float math lives here only (the core's inference path is integer-only; the HAL hands floats
@@ -33,7 +34,7 @@ namespace nyboard {
 constexpr uint8_t kMpuAddress = 0x68;  // MPU6050, AD0 low
 constexpr uint8_t kPcaAddress = 0x40;  // PCA9685, all address pins low
 constexpr uint8_t kPcaPrescale = 24;   // 25 MHz / (4096 * 25) = 244 Hz, 1.0 us per count
-constexpr uint16_t kRetryTicks = 30;   // a missing chip is probed again about once a second
+constexpr uint8_t kRetryTicks = 30;    // failing ticks before a chip is set up again (~1 s)
 
 // ---- Servos: one table, OpenCat joints 8..15 (legs) ----
 // channel: the PCA9685 output wired to the joint. THE NYBOARD'S WIRING IS NOT IN OUR REFERENCES:
@@ -137,15 +138,15 @@ class NyboardHal final : public fw::Hal {
   bool pca_init();
   bool mpu_read_raw(int16_t raw[7]);
 
-  // SRAM is the NyBoard's scarcest resource (2 KB, the core needs ~1.4 KB): 31 bytes here.
-  enum : uint8_t { kImuOk = 1, kPcaOk = 2, kWasRunning = 4, kCalibEeprom = 8 };
+  // SRAM is the NyBoard's scarcest resource (2 KB, the core needs ~1.4 KB): 32 bytes here.
+  enum : uint8_t { kImuOk = 1, kPcaOk = 2, kWasRunning = 4, kCalibEeprom = 8, kBiasDone = 16 };
   const fw::ControllerData* ctl_ = nullptr;
   AttitudeFilter att_ = {{0, 0, 0}, false};
   int16_t gyro_bias_[3] = {0, 0, 0};  // raw LSB, chip axes
   uint32_t last_now_ = 0;             // the last micros() value handed out
   uint16_t last_read_ = 0;            // micros() / 16 of the last good sensor read (filter dt)
   uint8_t flags_ = 0;
-  uint8_t retry_ = 0;                 // ticks since a chip was found missing
+  uint8_t imu_retry_ = 0, pca_retry_ = 0;  // failing ticks in a row
 };
 
 }  // namespace nyboard

@@ -94,16 +94,15 @@ void fully_connected_int8_fast(const FullyConnectedParams& p, int in_dim, int ou
 
 // network_run_mem with the fast layer.
 template <class Mem>
-void network_run_fast(const NetworkView& net, const int8_t* input, int8_t* output, int8_t* scratch, int max_width) {
-  int8_t* a = scratch;
-  int8_t* b = scratch + max_width;
-  const int8_t* x = input;
-  for (int l = 0; l < net.num_layers; ++l) {
-    const LayerView& L = net.layers[l];
-    int8_t* y = l == net.num_layers - 1 ? output : (x == a ? b : a);
-    fully_connected_int8_fast<Mem>(L.params, L.in, L.out, x, L.weights, L.bias, L.multiplier, L.shift, y);
-    x = y;
+struct FastLayer {
+  static void run(const FullyConnectedParams& p, int in, int out, const int8_t* x, const int8_t* w, const int32_t* b, const int32_t* m,
+                  const int32_t* s, int8_t* y) {
+    fully_connected_int8_fast<Mem>(p, in, out, x, w, b, m, s, y);
   }
+};
+template <class Mem>
+void network_run_fast(const NetworkView& net, const int8_t* input, int8_t* output, int8_t* scratch, int max_width) {
+  network_run_layers<FastLayer<Mem>>(net, input, output, scratch, max_width);
 }
 
 }  // namespace fw
