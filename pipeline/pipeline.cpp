@@ -453,8 +453,8 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
   for (const char* k : {"float", "int8", "int8_firmware", "expert"})
     md += std::string("| closed loop, ") + k + " | " + fmt0(num(e[k], "falls")) + " falls / " + fmt0(num(e[k], "episodes")) + " episodes, " +
           fmt3(num(e[k], "mean_speed_mps")) + " m/s, heading drift " + fmt3(num(e[k], "mean_abs_heading_drift_deg")) + " deg |\n";
-  md += "| firmware (" + o.target + ") | " + fmt3(num(b, "flash_bytes")) + " bytes of model in flash, " + fmt3(num(b, "arena_bytes")) +
-        " bytes of RAM for inference |\n";
+  md += "| firmware (" + o.target + ") | " + fmt0(num(b, "flash_bytes")) + " bytes of model in flash, " + fmt0(num(b, "arena_bytes")) +
+        " bytes of RAM for inference (`firmware/`) |\n";
   for (const char* t : {"avr", "cortex_m4"}) {
     const std::string f = fw + "/mcu_budget_" + std::string(t) + ".json";
     if (!o.mcu || !file_exists(f)) continue;
@@ -467,6 +467,19 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
       md += "| Cortex-M4 (QEMU mps2-an386) | bit-exact; " + fmt0(num(m, "instructions_per_step")) + " instructions per control step, " +
             fmt3(num(m, "instructions_per_mac")) + " per MAC |\n";
   }
+  if (!o.scenarios_dir.empty() && file_exists(cjson)) {
+    const YAML::Node c = YAML::Load(read_file(cjson));
+    int passed = 0, total = 0;
+    for (const auto& r : c["scenarios"]) {
+      ++total;
+      passed += r["passed"].as<bool>() ? 1 : 0;
+    }
+    md += "| scenario checks (int8 + firmware) | " + std::to_string(passed) + " of " + std::to_string(total) +
+          " passed ([check.md](check.md), JUnit `check.xml`) |\n";
+  }
+  md += "\nPictures: [replay.html](replay.html) (3D, offline), [learning curve](report/learning_curve.svg), "
+        "[joint commands](report/joint_commands.svg), [trajectory](report/trajectory.svg), [speed](report/forward_speed.svg)" +
+        std::string(o.scenarios_dir.empty() ? "" : "; the policy datasheet: [datasheet.html](datasheet.html)") + ".\n";
   res.summary_md = D + "/summary.md";
   res.summary_json = D + "/summary.json";
   write_file_atomic(res.summary_md, md);

@@ -168,9 +168,10 @@ bool read_tensor(Fb& fb, uint32_t tensors, uint32_t ntensors, int32_t index, Ten
     uint32_t zp = 0, zn = 0;
     if (fb.vec(q, kQuantZeroPoint, 8, &zp, &zn) && zn >= 1) {
       const uint32_t lo = fb.u32(zp), hi = fb.u32(zp + 4);
-      const bool neg = (hi & 0x80000000u) != 0;
-      if ((neg && hi != 0xffffffffu) || (!neg && hi != 0)) return false;  // int64 outside int32
-      t.zero_point = neg ? -static_cast<int32_t>(~lo) - 1 : static_cast<int32_t>(lo);
+      // The int64 is an int32 iff its high word is the sign extension of the low word.
+      const bool neg = (lo & 0x80000000u) != 0;
+      if (hi != (neg ? 0xffffffffu : 0u)) return false;
+      t.zero_point = neg ? -static_cast<int32_t>(~lo) - 1 : static_cast<int32_t>(lo);  // ~lo <= INT32_MAX here
     }
   }
   return fb.ok;
