@@ -15,6 +15,32 @@ namespace tinywalk::pipeline {
 
 namespace {
 
+// The HAL of the simulated robot: the simulated IMU as the MPU6050 driver would hand it over,
+// the control-step clock in microseconds, servo writes captured in OpenCat degrees, and a
+// serial line the loop can type commands into (as an operator would: "start\n").
+class SimHal final : public fw::Hal {
+ public:
+  fw::ImuSample sample{};
+  uint32_t now_us = 0;
+  int16_t servo_deg[fw::kOpenCatJointCount] = {};
+  std::string rx, tx;
+  size_t rx_pos = 0;
+
+  bool read_imu(fw::ImuSample& out) override {
+    out = sample;
+    return true;
+  }
+  void write_servos(const int16_t* deg16) override { std::memcpy(servo_deg, deg16, sizeof servo_deg); }
+  uint32_t micros() override { return now_us; }
+  int serial_read() override { return rx_pos < rx.size() ? static_cast<unsigned char>(rx[rx_pos++]) : -1; }
+  void serial_write(const uint8_t* bytes, size_t n) override { tx.append(reinterpret_cast<const char*>(bytes), n); }
+  void type(const std::string& line) {
+    rx.erase(0, rx_pos);
+    rx_pos = 0;
+    rx += line;
+  }
+};
+
 // One firmware instance: the model loaded in place from the .tflite bytes (as on a 32-bit
 // MCU), its configuration from the "tinywalk_fw" blob, a caller-owned arena.
 class FirmwareDriver : public sim::Driver {
@@ -34,7 +60,8 @@ class FirmwareDriver : public sim::Driver {
     if (st != fw::NetStatus::kOk) throw InputError("", "--model", std::string("the firmware cannot load this model: ") + fw::net_status_name(st));
     if (fw::controller_config_read(blob.data, blob.size, cfg_) != fw::BlobStatus::kOk || fw::controller_config_check(cfg_, net_) != fw::BlobStatus::kOk)
       throw InputError("", "--model", "the firmware rejects the model's tinywalk_fw configuration");
-    model_view_ = {&net_, &cfg_};
+    model_view_ = {&net_, &cfg_, nullptr};
+    fw::parser_reset(parser_);
     arena_.resize(fw::controller_arena_bytes(model_view_));
     if (fw::controller_init(model_view_, data_, arena_.data(), arena_.size()) != fw::CtlStatus::kOk)
       throw InputError("", "--model", "the firmware's controller rejects the model");
@@ -45,30 +72,33 @@ class FirmwareDriver : public sim::Driver {
 
   void reset(uint64_t) override {
     flush();
-    fw::controller_start(model_view_, data_);
+    // Power-on state, then the operator's `start` over serial (handled by the first tick).
+    fw::controller_stop(model_view_, data_);
+    fw::parser_reset(parser_);
+    hal_.tx.clear();
+    hal_.type("start\n");
     step_ = 0;
     stopped_ = false;
     base_ = counters_snapshot();
   }
 
   std::vector<double> act(const sim::Observation& obs) override {
-    // The HAL: the simulated IMU as the MPU6050 driver would hand it over, the clock in us.
-    fw::ImuSample s{};
+    // One firmware tick over the simulator's HAL: serial, IMU, clock, control step, servo write.
     for (int k = 0; k < 3; ++k) {
-      s.rpy[k] = static_cast<float>(obs.imu.rpy[k]);
-      s.gyro[k] = static_cast<float>(obs.imu.gyro[k]);
-      s.accel[k] = static_cast<float>(obs.imu.accel[k]);
+      hal_.sample.rpy[k] = static_cast<float>(obs.imu.rpy[k]);
+      hal_.sample.gyro[k] = static_cast<float>(obs.imu.gyro[k]);
+      hal_.sample.accel[k] = static_cast<float>(obs.imu.accel[k]);
     }
-    const uint32_t now = static_cast<uint32_t>(step_ * cfg_.control_period_us);
-    s.timestamp_us = now;
+    hal_.now_us = static_cast<uint32_t>(step_ * cfg_.control_period_us);
+    hal_.sample.timestamp_us = hal_.now_us;
     ++step_;
-    const fw::StepResult r = fw::controller_step(model_view_, data_, s, now);
+    const fw::StepResult r = fw::firmware_tick(model_view_, data_, hal_, parser_);
     if (r.mode != fw::Mode::kRunning) stopped_ = true;
     // The servos get exactly the integer degrees the firmware emits, mapped back through the
     // robot's index and direction table: angle = direction * (deg - calibration).
     const fw::PostprocessConfig& p = cfg_.post;
     for (int j = 0; j < joints_; ++j) {
-      const int32_t c = static_cast<int32_t>(r.deg[p.index_map[j]]) * 100 - p.calib_cdeg[j];
+      const int32_t c = static_cast<int32_t>(hal_.servo_deg[p.index_map[j]]) * 100 - p.calib_cdeg[j];
       targets_[j] = p.direction[j] * c * M_PI / 18000.0;
     }
     return targets_;
@@ -95,6 +125,8 @@ class FirmwareDriver : public sim::Driver {
   fw::ControllerConfig cfg_{};
   fw::ControllerModel model_view_{};
   fw::ControllerData data_{};
+  fw::ParserState parser_{};
+  SimHal hal_;
   std::vector<uint8_t> arena_;
   FirmwareCounters* counters_;
   std::mutex* mu_;

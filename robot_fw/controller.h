@@ -67,7 +67,7 @@ constexpr uint8_t kHistorySent = 0, kHistoryPolicy = 1;
 
 // The inference the control step calls. nullptr = the reference network_run (robot_fw/network.h).
 // An optimised kernel (e.g. the AVR build's, reading flash with LPM and using MULS) is passed
-// here and must be bit-exact with the reference (tests/mcu/test_mcu_kernels.cpp, golden vectors).
+// here and must be bit-exact with the reference (tests/fw/test_int8_kernels.cpp, golden vectors).
 using InferenceFn = NetStatus (*)(const NetworkView& net, const int8_t* input, int8_t* output, int8_t* scratch, size_t scratch_bytes);
 
 struct ControllerModel {

@@ -1,6 +1,6 @@
 // network_run for AVR, reading the network's constant data from flash (see flash_loader.h).
 #include "robot_fw/targets/avr/flash_loader.h"
-#include "robot_fw/targets/common/fast_fc.h"
+#include "robot_fw/int8_kernels_fast.h"
 
 namespace tinywalk {
 namespace fw {

@@ -8,7 +8,7 @@
 #include <avr/sleep.h>
 
 #include "robot_fw/targets/avr/flash_loader.h"
-#include "robot_fw/targets/common/fast_fc.h"
+#include "robot_fw/int8_kernels_fast.h"
 #include "robot_fw/targets/common/platform.h"
 #include "tinywalk_model.h"
 

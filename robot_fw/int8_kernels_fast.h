@@ -6,7 +6,7 @@
 // |off| <= 255, in <= kMaxWidth. Bias, requantization (multiply_by_quantized_multiplier), the
 // output offset and the clamp in the same order; the requantization's 64-bit high multiply takes
 // the result bits from the 32-bit halves (srdhm_fast) instead of a 64-bit shift.
-// Tested against the reference on random layers (tests/mcu/test_mcu_kernels.cpp) and on the
+// Tested against the reference on random layers (tests/fw/test_int8_kernels.cpp, the reference kernel's own test file) and on the
 // golden vectors on the chip.
 #pragma once
 
