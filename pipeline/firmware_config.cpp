@@ -157,7 +157,9 @@ fw::ControllerConfig firmware_config(const quant::TfliteModel& m, const sim::Rob
     p.min_cdeg[j] = limits ? cdeg(jm.lower) : -fw::kMaxAbsCdeg;
     p.max_cdeg[j] = limits ? cdeg(jm.upper) : fw::kMaxAbsCdeg;
     p.direction[j] = static_cast<int8_t>(robot.config.firmware_direction[j] < 0 ? -1 : 1);
-    p.calib_cdeg[j] = 0;
+    p.calib_cdeg[j] = robot.config.firmware_calibration.empty()
+                          ? 0
+                          : static_cast<int32_t>(std::lround(robot.config.firmware_calibration[j] * 100));
     p.index_map[j] = static_cast<uint8_t>(robot.config.firmware_index[j]);
   }
   if (fw::postprocess_validate(p) != fw::PostprocessStatus::kOk) throw InputError(source, "postprocess_yaml", "gives a post-processing configuration the firmware rejects");

@@ -52,6 +52,7 @@ Robot load_robot(const std::string& yaml_path) {
   require_size(f, "standing_pose", c.standing_pose.size(), n, false);
   require_size(f, "firmware_index", c.firmware_index.size(), n, true);
   require_size(f, "firmware_direction", c.firmware_direction.size(), n, true);
+  require_size(f, "firmware_calibration", c.firmware_calibration.size(), n, true);
   for (size_t i = 0; i < c.firmware_direction.size(); ++i)
     if (c.firmware_direction[i] != 1 && c.firmware_direction[i] != -1)
       throw InputError(f, "firmware_direction[" + std::to_string(i) + "]", "expected +1 or -1");

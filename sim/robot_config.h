@@ -119,6 +119,7 @@ struct RobotConfig {
   std::vector<double> standing_pose;        // rad, per joint in joint order
   std::vector<int> firmware_index;          // OpenCat joint index per joint (empty if not an OpenCat robot)
   std::vector<int> firmware_direction;      // +1/-1 per joint: sign from sim radians to firmware degrees
+  std::vector<double> firmware_calibration; // deg per joint, added after the direction (empty: none)
   ServoParams servo;
   ImuParams imu;
   RandomizationParams randomization;
@@ -132,6 +133,9 @@ struct RobotConfig {
     v.field("standing_pose", standing_pose, "rad; standing joint angles in joint order", config::between(-6.3, 6.3));
     v.field("firmware_index", firmware_index, "OpenCat joint index of each joint (Bittle legs: 8-15)", config::between(0, 15));
     v.field("firmware_direction", firmware_direction, "+1/-1 per joint: sign from these joint angles to firmware degrees", config::between(-1, 1));
+    v.field("firmware_calibration", firmware_calibration,
+            "deg per joint: servo calibration offset the firmware adds after the direction (empty: none; OpenCat keeps its own)",
+            config::between(-45, 45));
     v.section("servo", servo, "servo model");
     v.section("imu", imu, "IMU model");
     v.section("randomization", randomization, "domain randomization ranges, sampled per episode");

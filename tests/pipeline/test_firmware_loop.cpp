@@ -223,3 +223,24 @@ TEST(FirmwareInTheLoop, DrivesTheSimulatorWithIntegerDegrees) {
   f->int8 = false;
   EXPECT_THROW(pipeline::firmware_driver(f, setup), InputError);
 }
+
+TEST(FirmwareConfig, CalibrationOffsetsMoveTheSentDegreesNotTheSimulatedJoints) {
+  auto q = std::make_shared<quant::TfliteModel>(toy_int8(12));
+  sim::CollectSetup plain = sim::load_collect(std::string(TINYWALK_SOURCE_DIR) + "/configs/collect/bittle_trot.yaml");
+  sim::CollectSetup calibrated = plain;
+  calibrated.robot.config.firmware_calibration = {3, -2, 0, 0, 0, 0, 0, 5};
+  const fw::ControllerConfig a = pipeline::firmware_config(*q, plain.robot, pipeline::FirmwareSettings{});
+  const fw::ControllerConfig b = pipeline::firmware_config(*q, calibrated.robot, pipeline::FirmwareSettings{});
+  EXPECT_EQ(b.post.calib_cdeg[0], 300);
+  EXPECT_EQ(b.post.calib_cdeg[7], 500);
+  // The safe pose in OpenCat degrees carries the offset (joint 0 is OpenCat index 9).
+  EXPECT_EQ(b.safety.safe_pose_deg[9], a.safety.safe_pose_deg[9] + 3);
+  // In the loop the offset is taken back out: the simulated robot gets the same targets.
+  auto da = pipeline::firmware_driver(q, plain)(), db = pipeline::firmware_driver(q, calibrated)();
+  da->reset(1);
+  db->reset(1);
+  sim::Observation obs;
+  obs.imu.accel = {0, 0, 9.81};
+  obs.last_action = bittle().config.standing_pose;
+  for (int k = 0; k < 10; ++k) EXPECT_EQ(da->act(obs), db->act(obs)) << k;
+}
