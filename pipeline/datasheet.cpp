@@ -237,6 +237,12 @@ Datasheet make_datasheet(const DatasheetOptions& o) {
     const YAML::Node b = YAML::Load(read_file(f));
     auto get = [&](const char* k) { return b[k] ? b[k].as<double>() : -1.0; };
     const std::string target = b["target"] ? b["target"].as<std::string>() : f;
+    if (target == "nyboard") {  // the deployable image
+      s << "| ATmega328P NyBoard image (`tinywalk_nyboard.hex`) | flash / static SRAM | " << num(get("flash_bytes"), "%.0f") << " of "
+        << num(get("flash_limit"), "%.0f") << " bytes / " << num(get("sram_static_bytes"), "%.0f") << " of " << num(get("sram_limit"), "%.0f")
+        << " bytes |\n";
+      continue;
+    }
     if (target == "avr" || target == "host" || target == "cortex-m") {  // the static export figures
       s << "| " << target << " export | model data in flash | " << num(get("flash_bytes"), "%.0f") << " bytes |\n";
       continue;

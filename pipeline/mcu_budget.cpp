@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <sstream>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -29,6 +30,35 @@ bool exists(const std::string& p) {
 bool sh(const std::string& cmd, const std::string& log) {
   return std::system((cmd + " >> " + quote(log) + " 2>&1").c_str()) == 0;
 }
+// Builds the NyBoard image of this model, copies its .hex and records its sizes (avr-size -A).
+void nyboard_image(const std::string& build, const std::string& out_dir, McuRun& r) {
+  const std::string sizes = build + "/tinywalk_nyboard.sizes.txt";
+  if (!sh("cmake --build " + quote(build) + " --target tinywalk_nyboard -j2", r.log) ||
+      std::system(("avr-size -A " + quote(build + "/tinywalk_nyboard.elf") + " > " + quote(sizes) + " 2>> " + quote(r.log)).c_str()) != 0)
+    return;
+  long text = -1, data = -1, bss = -1;
+  std::istringstream in(read_file(sizes));
+  std::string name;
+  long size = 0, addr = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream l(line);
+    if (!(l >> name >> size >> addr)) continue;
+    if (name == ".text") text = size;
+    if (name == ".data") data = size;
+    if (name == ".bss") bss = size;
+  }
+  if (text < 0 || data < 0 || bss < 0) return;
+  r.image_flash_bytes = text + data;
+  r.image_sram_static_bytes = data + bss;
+  r.image_hex = out_dir + "/tinywalk_nyboard.hex";
+  write_file_atomic(r.image_hex, read_file(build + "/tinywalk_nyboard.hex"));
+  write_file_atomic(out_dir + "/nyboard_image.json",
+                    "{\"target\":\"nyboard\",\"image\":\"tinywalk_nyboard.hex\",\"flash_bytes\":" + std::to_string(r.image_flash_bytes) +
+                        ",\"flash_limit\":32256,\"sram_static_bytes\":" + std::to_string(r.image_sram_static_bytes) +
+                        ",\"sram_limit\":2048}\n");
+}
+
 }  // namespace
 
 std::vector<McuRun> measure_on_mcus(const std::string& model_path, const std::string& out_dir, const std::string& collect_path) {
@@ -85,6 +115,7 @@ std::vector<McuRun> measure_on_mcus(const std::string& model_path, const std::st
                       quote(src + "/cmake/run_mcu_golden.cmake"),
                   r.log);
     if (!r.passed) r.reason = "not bit-exact or over budget on the emulated chip (see " + r.log + ")";
+    if (avr && r.passed) nyboard_image(build, out_dir, r);
     runs.push_back(r);
   }
   return runs;

@@ -377,11 +377,12 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
   // The exported firmware for this model, built for each MCU and run on its emulator.
   const std::string mjson = fw + "/mcu.json";
   if (o.mcu) {
-    stages.run("mcu", "mcu1 " + quant::fnv1a_hex(read_file(i8)) + " " + config_hash, {mjson}, [&] {
+    stages.run("mcu", "mcu2 " + quant::fnv1a_hex(read_file(i8)) + " " + config_hash, {mjson}, [&] {
       std::string rows = "[";
       for (const McuRun& m : measure_on_mcus(i8, fw, collect_path)) {
-        log("  " + m.target + ": " + (m.passed ? "bit-exact on the emulated chip, within budget" : m.reason));
-        rows += (rows.size() > 1 ? "," : "") + JsonObject().add("target", m.target).add("ran", m.ran).add("passed", m.passed).add("reason", m.reason).add("report", m.json).str();
+        log("  " + m.target + ": " + (m.passed ? "bit-exact on the emulated chip, within budget" : m.reason) +
+            (m.image_hex.empty() ? "" : "; NyBoard image " + m.image_hex + " (" + std::to_string(m.image_flash_bytes) + " B flash)"));
+        rows += (rows.size() > 1 ? "," : "") + JsonObject().add("target", m.target).add("ran", m.ran).add("passed", m.passed).add("reason", m.reason).add("report", m.json).add("image", m.image_hex).str();
       }
       write_file_atomic(mjson, "{\"targets\":" + rows + "]}\n");
     });
@@ -430,10 +431,8 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                  report::write_scenario_plots(rdir, plots);
                  ds.model_path = i8;
                  ds.budget_files = {bjson};
-                 for (const char* t : {"avr", "cortex_m4"}) {
-                   const std::string f = D + "/firmware/mcu_budget_" + std::string(t) + ".json";
-                   if (file_exists(f)) ds.budget_files.push_back(f);
-                 }
+                 for (const char* f : {"/firmware/nyboard_image.json", "/firmware/mcu_budget_avr.json", "/firmware/mcu_budget_cortex_m4.json"})
+                   if (file_exists(D + f)) ds.budget_files.push_back(D + f);
                  const Datasheet sheet = make_datasheet(ds);
                  write_file_atomic(D + "/datasheet.md", sheet.markdown);
                  write_file_atomic(D + "/datasheet.html", sheet.html);
@@ -466,6 +465,11 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
     else
       md += "| Cortex-M4 (QEMU mps2-an386) | bit-exact; " + fmt0(num(m, "instructions_per_step")) + " instructions per control step, " +
             fmt3(num(m, "instructions_per_mac")) + " per MAC |\n";
+  }
+  if (o.mcu && file_exists(fw + "/nyboard_image.json")) {
+    const YAML::Node m = YAML::Load(read_file(fw + "/nyboard_image.json"));
+    md += "| NyBoard image (flash with avrdude) | `firmware/tinywalk_nyboard.hex`: " + fmt0(num(m, "flash_bytes")) + " of 32256 B flash, " +
+          fmt0(num(m, "sram_static_bytes")) + " of 2048 B static SRAM (docs/firmware-mcu.md) |\n";
   }
   if (!o.scenarios_dir.empty() && file_exists(cjson)) {
     const YAML::Node c = YAML::Load(read_file(cjson));
