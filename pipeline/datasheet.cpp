@@ -234,8 +234,20 @@ Datasheet make_datasheet(const DatasheetOptions& o) {
   s << "| any | inference arena (input, output, 2 scratch buffers) | " << arena << " bytes |\n";
   std::string energy, targets;
   for (const std::string& f : o.budget_files) {
-    const YAML::Node b = YAML::Load(read_file(f));
-    auto get = [&](const char* k) { return b[k] ? b[k].as<double>() : -1.0; };
+    YAML::Node b;
+    try {
+      b = YAML::Load(read_file(f));
+    } catch (const YAML::Exception& e) {
+      throw InputError(f, "", std::string("not a valid budget report (JSON): ") + e.what());
+    }
+    if (!b.IsMap()) throw InputError(f, "", "expected a JSON object (an MCU budget report)");
+    auto get = [&](const char* k) {
+      try {
+        return b[k] ? b[k].as<double>() : -1.0;
+      } catch (const YAML::Exception&) {
+        throw InputError(f, k, "expected a number");
+      }
+    };
     const std::string target = b["target"] ? b["target"].as<std::string>() : f;
     if (target == "nyboard") {  // the deployable image
       s << "| ATmega328P NyBoard image (`tinywalk_nyboard.hex`) | flash / static SRAM | " << num(get("flash_bytes"), "%.0f") << " of "

@@ -3,6 +3,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "quantize/tflite.h"
 #include "tools/cli.h"
 #include "pipeline/golden.h"
 
@@ -23,6 +24,10 @@ int cmd_golden(int argc, char** argv) {
     if (!a.has("model")) throw InputError("", "--model", "missing: expected an int8 .tflite file");
     if (!a.has("out")) throw InputError("", "--out", "missing: expected an output folder");
     const std::string model = read_file(a.str("model"));
+    const quant::TfliteModel checked = quant::read_tflite(model, a.str("model"));  // a bad file: an error naming it and the field
+    if (!checked.int8) throw InputError(a.str("model"), "", "golden vectors need an int8 model");
+    if (checked.meta.firmware_blob.empty())
+      throw InputError(a.str("model"), "metadata", "no \"tinywalk_fw\" entry: quantize with tinywalk quantize --config (or the pipeline)");
     const std::string out = a.str("out");
     const std::string text_path = out + "/golden_vectors.txt";
     const std::vector<golden::SensorStep> in =

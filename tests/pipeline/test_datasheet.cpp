@@ -55,3 +55,19 @@ TEST(Datasheet, RefusesAFloatModelAndRendersHtmlSafely) {
   EXPECT_HAS(h, "<tr><td><code>c</code></td><td><strong>d</strong></td></tr>");
   EXPECT_HAS(h, "<li>item &amp; more</li>");
 }
+
+TEST(Datasheet, ABadBudgetReportNamesTheFileAndKey) {
+  const std::string bad = tmp("bad_budget.json"), wrong = tmp("wrong_budget.json");
+  write_file_atomic(bad, "{\"target\": \"atmega328p\", \"flash_bytes\": [1, \n");
+  write_file_atomic(wrong, "{\"target\": \"atmega328p\", \"cycles_per_inference\": \"many\"}\n");
+  pipeline::DatasheetOptions o;
+  o.model_path = kModel;
+  o.budget_files = {bad};
+  const std::string e1 = test::error_of([&] { pipeline::make_datasheet(o); });
+  EXPECT_HAS(e1, bad);
+  EXPECT_HAS(e1, "not a valid budget report");
+  o.budget_files = {wrong};
+  const std::string e2 = test::error_of([&] { pipeline::make_datasheet(o); });
+  EXPECT_HAS(e2, "cycles_per_inference");
+  EXPECT_HAS(e2, "expected a number");
+}
