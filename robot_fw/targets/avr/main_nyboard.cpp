@@ -13,6 +13,7 @@
 // printed and the program sleeps with interrupts off (simavr exits). With -DTW_NYBOARD_SIM_FAKE_IMU
 // the HAL reports a level robot at rest when the MPU6050 does not answer, so the policy runs
 // (inference timing and the stack high-water mark on the real loop).
+#include "robot_fw/targets/avr/avr_runtime.h"
 #include <avr/interrupt.h>
 #include <avr/io.h>
 #include <avr/pgmspace.h>
@@ -26,32 +27,15 @@
 namespace fw = tinywalk::fw;
 namespace ny = tinywalk::nyboard;
 
-extern uint8_t _end;  // end of .data + .bss (avr-libc linker script)
-
 namespace {
-constexpr uint8_t kPaint = 0xC5;
 ny::NyboardHal hal;
 fw::ControllerData data;
 fw::ParserState parser;
 // Arena: the network's input, output and 2 x max-width scratch (checked at boot).
 uint8_t arena[tinywalk_model::kInputs + tinywalk_model::kOutputs + 2 * tinywalk_model::kMaxWidth];
 
-[[gnu::unused]] uint16_t stack_peak() {
-  const uint8_t* p = &_end;
-  while (p <= reinterpret_cast<const uint8_t*>(RAMEND) && *p == kPaint) ++p;
-  return static_cast<uint16_t>(RAMEND + 1 - reinterpret_cast<uintptr_t>(p));
-}
-
-[[noreturn]] void halt() {
-  while (!(UCSR0A & (1 << TXC0)) && (UCSR0B & (1 << TXEN0))) {
-  }
-  cli();
-  set_sleep_mode(SLEEP_MODE_PWR_DOWN);
-  sleep_enable();
-  sleep_cpu();
-  for (;;) {
-  }
-}
+[[gnu::unused]] uint16_t stack_peak() { return tinywalk::avr_rt::stack_peak(); }
+[[noreturn]] void halt() { tinywalk::avr_rt::halt(); }
 
 // Out of line so their buffers are not part of main's frame under every control step (the
 // deepest stack is firmware_tick -> controller_step -> inference; SRAM is 2 KB in all).
@@ -102,10 +86,7 @@ __attribute__((noinline)) void sim_report(uint32_t ticks, uint32_t tick_max) {
 
 // Paints the RAM between the static data and the top of the stack before main (.init3: the
 // stack pointer is set, .data/.bss not yet initialised; no stack used) for the high-water mark.
-extern "C" void tw_nyboard_paint_stack() __attribute__((naked, used, section(".init3")));
-extern "C" void tw_nyboard_paint_stack() {
-  for (uint8_t* p = &_end; p <= reinterpret_cast<uint8_t*>(RAMEND); ++p) *p = kPaint;
-}
+TW_AVR_PAINT_STACK(tw_nyboard_paint_stack)
 
 int main() {
   hal.init();

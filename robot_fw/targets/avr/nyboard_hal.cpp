@@ -1,4 +1,5 @@
 // NyBoard V1 HAL: TWI (MPU6050, PCA9685), Timer1 clock, UART0 ring buffer. See nyboard_hal.h.
+#include "robot_fw/targets/avr/avr_runtime.h"
 #include "robot_fw/targets/avr/nyboard_hal.h"
 
 #include <math.h>
@@ -339,14 +340,9 @@ void NyboardHal::write_servos(const int16_t* deg16) {
 }
 
 uint32_t NyboardHal::micros() {
-  const uint8_t sreg = SREG;
-  cli();
-  const uint16_t lo = TCNT1;
-  uint16_t hi = t1_overflows;
-  if ((TIFR1 & (1 << TOV1)) && lo < 0x8000u) ++hi;  // overflowed while interrupts were off
-  SREG = sreg;
-  // 2^18 us per overflow: (hi mod 2^14) decides the result, so it wraps modulo 2^32 exactly.
-  uint32_t v = (static_cast<uint32_t>(hi) << 18) + (static_cast<uint32_t>(lo) << 2);
+  const uint32_t ticks = avr_rt::timer1_read(t1_overflows);  // 4 us per tick (prescaler 64)
+  // 2^18 us per overflow: (overflows mod 2^14) decides the result, so it wraps modulo 2^32 exactly.
+  uint32_t v = ticks << 2;
   // Defensive: never behind the last value (a lost overflow would otherwise look like a 262 ms
   // step back to the core's modular clock arithmetic); time only moves forward.
   if (static_cast<int32_t>(v - last_now_) < 0) v += 1UL << 18;

@@ -7,26 +7,20 @@
 #include <avr/pgmspace.h>
 #include <avr/sleep.h>
 
+#include "robot_fw/targets/avr/avr_runtime.h"
 #include "robot_fw/targets/avr/flash_loader.h"
 #include "robot_fw/int8_kernels_fast.h"
 #include "robot_fw/targets/common/platform.h"
 #include "tinywalk_model.h"
 
-extern uint8_t _end;  // end of .data + .bss (avr-libc linker script)
-
 namespace {
 volatile uint16_t timer1_overflows;
-constexpr uint8_t kPaint = 0xC5;
 }  // namespace
 
 ISR(TIMER1_OVF_vect) { timer1_overflows = timer1_overflows + 1; }
 
-// Paints the free RAM between the static data and the top of the stack, before main (.init3
-// runs after the stack pointer is set and before .data/.bss are initialised; it uses no stack).
-extern "C" void tw_paint_stack() __attribute__((naked, used, section(".init3")));
-extern "C" void tw_paint_stack() {
-  for (uint8_t* p = &_end; p <= reinterpret_cast<uint8_t*>(RAMEND); ++p) *p = kPaint;
-}
+// The stack high-water mark: free RAM painted before main.
+TW_AVR_PAINT_STACK(tw_paint_stack)
 
 extern const char tw_target_name[] PROGMEM = "atmega328p";
 extern const char tw_tick_unit[] PROGMEM = "cycles";
@@ -54,32 +48,13 @@ void tw_plat_write(const char* s, size_t n) {
   }
 }
 
-uint32_t tw_plat_ticks() {
-  const uint8_t sreg = SREG;
-  cli();
-  const uint16_t lo = TCNT1;
-  uint16_t hi = timer1_overflows;
-  if ((TIFR1 & (1 << TOV1)) && lo < 0x8000u) ++hi;  // overflowed while interrupts were off
-  SREG = sreg;
-  return (static_cast<uint32_t>(hi) << 16) | lo;
-}
+uint32_t tw_plat_ticks() { return tinywalk::avr_rt::timer1_read(timer1_overflows); }
 
-uint32_t tw_plat_stack_peak() {
-  const uint8_t* p = &_end;
-  while (p <= reinterpret_cast<const uint8_t*>(RAMEND) && *p == kPaint) ++p;
-  return static_cast<uint32_t>(RAMEND + 1 - reinterpret_cast<uintptr_t>(p));
-}
+uint32_t tw_plat_stack_peak() { return tinywalk::avr_rt::stack_peak(); }
 
 void tw_plat_exit(int code) {
   (void)code;  // the result is the last line of output
-  while (!(UCSR0A & (1 << TXC0)) && (UCSR0B & (1 << TXEN0))) {
-  }
-  cli();
-  set_sleep_mode(SLEEP_MODE_PWR_DOWN);
-  sleep_enable();
-  sleep_cpu();
-  for (;;) {
-  }
+  tinywalk::avr_rt::halt();
 }
 
 bool tw_model_bind(tinywalk::fw::ControllerModel& m) {
