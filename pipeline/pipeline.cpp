@@ -400,26 +400,11 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                  co.threads = o.threads;
                  const CheckModel fwm = load_check_model(i8, CheckMode::Firmware), flm = load_check_model(f32, CheckMode::Float);
                  DatasheetOptions ds;
-                 std::vector<report::ScenarioResult> plots;
                  for (const Scenario& x : sc) {
                    log("  scenario " + x.config.name);
                    ds.firmware_results.push_back(run_scenario(x, fwm, co));
                    ds.float_results.push_back(run_scenario(x, flm, co));
-                   for (const ScenarioResult* r : {&ds.float_results.back(), &ds.firmware_results.back()}) {
-                     report::ScenarioResult pr;
-                     pr.name = r->name;
-                     pr.variant = r == &ds.float_results.back() ? "float" : "int8 + firmware";
-                     pr.passed = r->passed;
-                     double max_falls = NAN, min_ratio = NAN;
-                     for (const MetricCheck& c : r->checks) {
-                       if (c.threshold_key == "max_falls") max_falls = c.threshold;
-                       if (c.threshold_key == "min_speed_ratio") min_ratio = c.threshold;
-                     }
-                     pr.metrics = {{"speed ratio", "x expert", r->speed_ratio, min_ratio, true}, {"falls", "episodes", static_cast<double>(r->falls), max_falls, false}};
-                     plots.push_back(pr);
-                   }
                  }
-                 std::vector<JsonObject> rows;
                  std::string arr = "[";
                  for (size_t k = 0; k < ds.firmware_results.size(); ++k) arr += (k ? "," : "") + result_json(ds.firmware_results[k]).str();
                  arr += "]";
@@ -428,7 +413,7 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                  write_file_atomic(D + "/check.xml", junit_xml(ds.firmware_results));
                  write_file_atomic(D + "/check.md", markdown(ds.firmware_results));
                  if (::mkdir(rdir.c_str(), 0755) != 0 && errno != EEXIST) throw InputError(rdir, "", "cannot create the report directory");
-                 report::write_scenario_plots(rdir, plots);
+                 write_scenario_plots(rdir, {{"int8 + firmware", &ds.firmware_results}, {"float", &ds.float_results}});
                  ds.model_path = i8;
                  ds.budget_files = {bjson};
                  for (const char* f : {"/firmware/nyboard_image.json", "/firmware/mcu_budget_avr.json", "/firmware/mcu_budget_cortex_m4.json"})

@@ -1,4 +1,5 @@
 #include "pipeline/scenario.h"
+#include "report/plots.h"
 #include "report/svg_plot.h"
 
 #include <dirent.h>
@@ -293,6 +294,26 @@ JsonObject result_json(const ScenarioResult& r) {
                           .add("deadline_misses", r.firmware.deadline_misses)
                           .add("safe_stops", r.firmware.safe_stops));
   return o;
+}
+
+std::vector<std::string> write_scenario_plots(const std::string& dir,
+                                              const std::vector<std::pair<std::string, const std::vector<ScenarioResult>*>>& variants) {
+  std::vector<report::ScenarioResult> rows;
+  for (const auto& [label, results] : variants)
+    for (const ScenarioResult& r : *results) {
+      report::ScenarioResult row;
+      row.name = r.name;
+      row.variant = label;
+      row.passed = r.passed;
+      double max_falls = NAN, min_ratio = NAN;
+      for (const MetricCheck& c : r.checks) {
+        if (c.threshold_key == "max_falls") max_falls = c.threshold;
+        if (c.threshold_key == "min_speed_ratio") min_ratio = c.threshold;
+      }
+      row.metrics = {{"speed ratio", "x expert", r.speed_ratio, min_ratio, true}, {"falls", "episodes", static_cast<double>(r.falls), max_falls, false}};
+      rows.push_back(row);
+    }
+  return report::write_scenario_plots(dir, rows);
 }
 
 }  // namespace tinywalk::pipeline

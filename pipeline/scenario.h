@@ -172,4 +172,10 @@ JsonObject result_json(const ScenarioResult& r);
 
 std::string xml_escape(const std::string& s);
 
+// Writes the per-scenario SVG bar charts (report/plots.h: speed ratio and falls against their
+// thresholds) for one or more variants' results (e.g. "int8 + firmware" and "float") into dir;
+// returns the files written.
+std::vector<std::string> write_scenario_plots(const std::string& dir,
+                                              const std::vector<std::pair<std::string, const std::vector<ScenarioResult>*>>& variants);
+
 }  // namespace tinywalk::pipeline

@@ -1,6 +1,8 @@
 // tinywalk check: the policy on named scenarios with pass thresholds, for CI (JUnit XML, Markdown).
 #include <sys/stat.h>
 
+#include <cerrno>
+
 #include <cstdio>
 
 #include "common/atomic_file.h"
@@ -31,7 +33,8 @@ int cmd_check(int argc, char** argv) {
         .option("episodes", "N", "episodes per scenario (default: each scenario's own)")
         .option("threads", "N", "threads (0 = one per core)", "0")
         .option("junit", "FILE", "write a JUnit XML report")
-        .option("markdown", "FILE", "write a Markdown summary");
+        .option("markdown", "FILE", "write a Markdown summary")
+        .option("plots", "DIR", "write per-scenario SVG bar charts (speed ratio, falls vs thresholds) into DIR");
     if (!a.parse(argc, argv)) return kOk;
     if (!a.has("model")) throw InputError("", "--model", "missing: expected a policy file (policy_int8.tflite)");
     const pipeline::CheckMode mode = pipeline::parse_check_mode(a.str("mode"));
@@ -59,6 +62,10 @@ int cmd_check(int argc, char** argv) {
     }
     if (a.has("junit")) write_file_atomic(a.str("junit"), pipeline::junit_xml(results));
     if (a.has("markdown")) write_file_atomic(a.str("markdown"), pipeline::markdown(results));
+    if (a.has("plots")) {
+      if (::mkdir(a.str("plots").c_str(), 0755) != 0 && errno != EEXIST) throw InputError(a.str("plots"), "--plots", "cannot create the folder");
+      pipeline::write_scenario_plots(a.str("plots"), {{pipeline::to_string(mode), &results}});
+    }
     std::printf("%s: %zu of %zu scenarios passed (mode %s)\n", ok ? "PASS" : "FAIL", results.size() - failed, results.size(),
                 pipeline::to_string(mode));
     if (a.json()) {
