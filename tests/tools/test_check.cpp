@@ -115,8 +115,13 @@ TEST(Check, AnImpossibleThresholdExitsOneAndNamesTheMetric) {
   scenario(d, "a.yaml", "name: fine\nconditions: {randomize: false}\npass: {max_falls: 1}\n");
   scenario(d, "b.yaml", "name: impossible\nconditions: {randomize: false}\npass: {min_speed_mps: 50}\n");
   const std::string junit = d + "/report.xml";
-  const Result r = run("check --model " + toy_model() + " --scenarios " + d + " --mode int8 --junit " + junit + " --json");
+  const Result r = run("check --model " + toy_model() + " --scenarios " + d + " --mode int8 --junit " + junit + " --plots " + d + "/plots --json");
   ASSERT_EQ(r.code, 1) << r.out << r.err;
+  // The per-scenario chart marks the failed scenario.
+  const std::string svg = read_file(d + "/plots/scenario_speed_ratio.svg");
+  EXPECT_NE(svg.find("impossible"), std::string::npos);
+  EXPECT_NE(svg.find("FAIL"), std::string::npos);
+  EXPECT_NO_THROW(read_file(d + "/plots/scenario_falls.svg"));
   EXPECT_NE(r.out.find("impossible  FAIL"), std::string::npos) << r.out;
   EXPECT_NE(r.last_line().find("{\"ok\":false"), std::string::npos) << r.last_line();
   TiXmlDocument doc;
