@@ -200,10 +200,11 @@ Datasheet make_datasheet(const DatasheetOptions& o) {
     if (!o.float_path.empty()) flm = load_check_model(o.float_path, CheckMode::Float);
     for (const Scenario& x : sc) {
       log("datasheet: scenario " + x.config.name + " (int8 in the firmware)");
-      ds.firmware_results.push_back(run_scenario(x, fwm, co));
+      const ExpertRun ex = scenario_expert(x, co);  // one reference for both variants
+      ds.firmware_results.push_back(run_scenario(x, fwm, co, &ex));
       if (!o.float_path.empty()) {
         log("datasheet: scenario " + x.config.name + " (float)");
-        ds.float_results.push_back(run_scenario(x, flm, co));
+        ds.float_results.push_back(run_scenario(x, flm, co, &ex));
       }
     }
   }

@@ -150,8 +150,9 @@ sim::DriverFactory firmware_driver(std::shared_ptr<const quant::TfliteModel> mod
 }
 
 EvalReport evaluate_firmware(std::shared_ptr<const quant::TfliteModel> model, const sim::CollectSetup& setup, int episodes, uint64_t seed,
-                             int threads, const std::function<void(int, int)>& progress, FirmwareCounters* counters, bool postprocess) {
-  return evaluate_driver(firmware_driver(model, setup, postprocess, counters), setup, episodes, seed, threads, progress);
+                             int threads, const std::function<void(int, int)>& progress, FirmwareCounters* counters, bool postprocess,
+                             const ExpertRun* expert) {
+  return evaluate_driver(firmware_driver(model, setup, postprocess, counters), setup, episodes, seed, threads, progress, expert);
 }
 
 }  // namespace tinywalk::pipeline

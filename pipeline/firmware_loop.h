@@ -31,6 +31,6 @@ sim::DriverFactory firmware_driver(std::shared_ptr<const quant::TfliteModel> int
 // of the expert on the same seeds (as evaluate()).
 EvalReport evaluate_firmware(std::shared_ptr<const quant::TfliteModel> int8_model, const sim::CollectSetup& setup, int episodes,
                              uint64_t seed, int threads, const std::function<void(int, int)>& progress = {},
-                             FirmwareCounters* counters = nullptr, bool postprocess = true);
+                             FirmwareCounters* counters = nullptr, bool postprocess = true, const ExpertRun* expert = nullptr);
 
 }  // namespace tinywalk::pipeline

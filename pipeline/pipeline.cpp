@@ -79,36 +79,48 @@ TrainRun run_training(const std::string& config_path, const std::string& run_dir
   return run;
 }
 
+ExpertRun evaluate_expert(const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads) {
+  sim::RolloutOptions o;
+  o.episodes = episodes;
+  o.seed = seed;
+  o.threads = threads;
+  sim::RolloutSummary s;
+  sim::rollout(setup, o, &s);  // no driver: the expert drives
+  return {episodes, seed, stats_of(s), s.max_abs_heading_drift_deg};
+}
+
 EvalReport evaluate_driver(const sim::DriverFactory& driver, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
-                           const std::function<void(int, int)>& progress) {
+                           const std::function<void(int, int)>& progress, const ExpertRun* expert) {
   EvalReport rep;
   sim::RolloutOptions o;
   o.episodes = episodes;
   o.seed = seed;
   o.threads = threads;
   o.progress = progress;
-  sim::RolloutSummary s;
   o.driver = driver;
+  sim::RolloutSummary s;
   sim::rollout(setup, o, &s);
   rep.policy = stats_of(s);
   rep.max_abs_heading_drift_deg = s.max_abs_heading_drift_deg;
   rep.numerical_failures = s.numerical_failures;
   // The expert on the same seeds.
-  o.driver = {};
-  o.progress = {};
-  sim::rollout(setup, o, &s);
-  rep.expert = stats_of(s);
-  rep.expert_max_abs_heading_drift_deg = s.max_abs_heading_drift_deg;
+  const ExpertRun e = expert && expert->episodes == episodes && expert->seed == seed ? *expert : evaluate_expert(setup, episodes, seed, threads);
+  rep.expert = e.stats;
+  rep.expert_max_abs_heading_drift_deg = e.max_abs_heading_drift_deg;
   return rep;
 }
 
+sim::DriverFactory policy_driver(const ActorSource& policy) {
+  const int n = static_cast<int>(policy.joints.size());
+  return [&policy, n] { return std::make_unique<PolicyDriver>(policy.make(), n); };
+}
+
 EvalReport evaluate(const ActorSource& policy, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
-                    const std::function<void(int, int)>& progress) {
+                    const std::function<void(int, int)>& progress, const ExpertRun* expert) {
   if (policy.joints != setup.robot.config.joints)
     throw InputError("", "--policy", "the policy was trained for joints of robot '" + policy.robot + "', not those of '" +
                                         setup.robot.config.name + "'");
-  const int n = static_cast<int>(policy.joints.size());
-  return evaluate_driver([&policy, n] { return std::make_unique<PolicyDriver>(policy.make(), n); }, setup, episodes, seed, threads, progress);
+  return evaluate_driver(policy_driver(policy), setup, episodes, seed, threads, progress, expert);
 }
 
 }  // namespace tinywalk::pipeline
@@ -310,13 +322,15 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                          std::to_string(o.eval_seed) + " " + config_hash,
              {ejson}, [&] {
                const LoadedPolicy pf = load_policy(f32), pi = load_policy(i8);
-               log("  float policy, " + std::to_string(o.eval_episodes) + " episodes");
-               const EvalReport ef = evaluate(pf.source, setup, o.eval_episodes, o.eval_seed, o.threads);
+               log("  the expert, " + std::to_string(o.eval_episodes) + " episodes (the reference for all three)");
+               const ExpertRun ex = evaluate_expert(setup, o.eval_episodes, o.eval_seed, o.threads);
+               log("  float policy");
+               const EvalReport ef = evaluate(pf.source, setup, o.eval_episodes, o.eval_seed, o.threads, {}, &ex);
                log("  int8 policy");
-               const EvalReport ei = evaluate(pi.source, setup, o.eval_episodes, o.eval_seed, o.threads);
+               const EvalReport ei = evaluate(pi.source, setup, o.eval_episodes, o.eval_seed, o.threads, {}, &ex);
                log("  int8 policy inside the firmware core (post-processing, safety)");
                FirmwareCounters fc;
-               const EvalReport ew = evaluate_firmware(pi.tflite, setup, o.eval_episodes, o.eval_seed, o.threads, {}, &fc);
+               const EvalReport ew = evaluate_firmware(pi.tflite, setup, o.eval_episodes, o.eval_seed, o.threads, {}, &fc, true, &ex);
                write_file_atomic(ejson, JsonObject()
                                             .add("episodes", o.eval_episodes)
                                             .add("seed", o.eval_seed)
@@ -346,12 +360,7 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                  ro.driver = make;
                  return sim::rollout(setup, ro);
                };
-               auto policy_factory = [](const LoadedPolicy& p) -> sim::DriverFactory {
-                 const int n = static_cast<int>(p.source.joints.size());
-                 auto src = p.source;
-                 return [src, n] { return std::make_unique<PolicyDriver>(src.make(), n); };
-               };
-               const data::Dataset df = record(policy_factory(pf)), di = record(policy_factory(pi)),
+               const data::Dataset df = record(policy_driver(pf.source)), di = record(policy_driver(pi.source)),
                                    dw = record(firmware_driver(pi.tflite, setup));
                report::EpisodePlotOptions po;
                po.control_dt = setup.config.sim.control_dt;
@@ -402,8 +411,9 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                  DatasheetOptions ds;
                  for (const Scenario& x : sc) {
                    log("  scenario " + x.config.name);
-                   ds.firmware_results.push_back(run_scenario(x, fwm, co));
-                   ds.float_results.push_back(run_scenario(x, flm, co));
+                   const ExpertRun ex = scenario_expert(x, co);  // the same reference for both variants
+                   ds.firmware_results.push_back(run_scenario(x, fwm, co, &ex));
+                   ds.float_results.push_back(run_scenario(x, flm, co, &ex));
                  }
                  std::string arr = "[";
                  for (size_t k = 0; k < ds.firmware_results.size(); ++k) arr += (k ? "," : "") + result_json(ds.firmware_results[k]).str();

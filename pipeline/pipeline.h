@@ -54,11 +54,24 @@ struct EvalReport {
   int numerical_failures = 0;
 };
 // Closed-loop episodes of a driver (one per thread) and of the expert on the same seeds.
+// The expert on given seeds: the same for every policy evaluated on one setup, so it is run once
+// and shared (pass it to the evaluate* functions; one whose episodes or seed differ is ignored).
+struct ExpertRun {
+  int episodes = 0;
+  uint64_t seed = 0;
+  policy::RolloutStats stats;
+  double max_abs_heading_drift_deg = 0;
+};
+ExpertRun evaluate_expert(const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads);
+// Closed-loop episodes of a driver (one per thread) and of the expert on the same seeds
+// (`expert` if given for this setup, episodes and seed, else run here).
 EvalReport evaluate_driver(const sim::DriverFactory& driver, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
-                           const std::function<void(int, int)>& progress = {});
+                           const std::function<void(int, int)>& progress = {}, const ExpertRun* expert = nullptr);
+// A trained policy as a driver factory (one PolicyDriver per thread); `policy` must outlive it.
+sim::DriverFactory policy_driver(const ActorSource& policy);
 // Closed-loop episodes of the policy and of the expert on the same seeds.
 EvalReport evaluate(const ActorSource& policy, const sim::CollectSetup& setup, int episodes, uint64_t seed, int threads,
-                    const std::function<void(int, int)>& progress = {});
+                    const std::function<void(int, int)>& progress = {}, const ExpertRun* expert = nullptr);
 
 }  // namespace tinywalk::pipeline
 

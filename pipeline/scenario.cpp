@@ -158,9 +158,17 @@ void apply_thresholds(const ScenarioPass& p, ScenarioResult& r) {
   for (const MetricCheck& c : r.checks) r.passed &= c.passed;
 }
 
-ScenarioResult run_scenario(const Scenario& s, const CheckModel& m, const CheckOptions& o) {
+namespace {
+int scenario_episodes(const Scenario& s, const CheckOptions& o) { return o.episodes > 0 ? o.episodes : s.config.episodes; }
+}  // namespace
+
+ExpertRun scenario_expert(const Scenario& s, const CheckOptions& o) {
+  return evaluate_expert(s.setup, scenario_episodes(s, o), s.config.seed, o.threads);
+}
+
+ScenarioResult run_scenario(const Scenario& s, const CheckModel& m, const CheckOptions& o, const ExpertRun* expert) {
   const auto t0 = std::chrono::steady_clock::now();
-  const int episodes = o.episodes > 0 ? o.episodes : s.config.episodes;
+  const int episodes = scenario_episodes(s, o);
   ScenarioResult r;
   r.name = s.config.name;
   r.description = s.config.description;
@@ -168,9 +176,9 @@ ScenarioResult run_scenario(const Scenario& s, const CheckModel& m, const CheckO
   r.mode = m.mode;
   EvalReport e;
   if (m.mode == CheckMode::Firmware)
-    e = evaluate_firmware(m.policy.tflite, s.setup, episodes, s.config.seed, o.threads, o.progress, &r.firmware);
+    e = evaluate_firmware(m.policy.tflite, s.setup, episodes, s.config.seed, o.threads, o.progress, &r.firmware, true, expert);
   else
-    e = evaluate(m.policy.source, s.setup, episodes, s.config.seed, o.threads, o.progress);
+    e = evaluate(m.policy.source, s.setup, episodes, s.config.seed, o.threads, o.progress, expert);
   r.episodes = e.policy.episodes;
   r.falls = e.policy.falls + e.numerical_failures;  // a numerical failure ends the episode as a fall does
   r.numerical_failures = e.numerical_failures;

@@ -156,7 +156,11 @@ struct ScenarioResult {
   std::string failure_message() const;  // the failed checks joined by "; " ("" if passed)
 };
 
-ScenarioResult run_scenario(const Scenario& scenario, const CheckModel& model, const CheckOptions& options = {});
+// The expert under the scenario's conditions, seeds and episode count (as run_scenario uses it).
+ExpertRun scenario_expert(const Scenario& scenario, const CheckOptions& options = {});
+// `expert`: scenario_expert(scenario, options), to share between models; null runs it here.
+ScenarioResult run_scenario(const Scenario& scenario, const CheckModel& model, const CheckOptions& options = {},
+                            const ExpertRun* expert = nullptr);
 // Compares a result's metrics with the pass section (fills checks and passed).
 void apply_thresholds(const ScenarioPass& pass, ScenarioResult& r);
 

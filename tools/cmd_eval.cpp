@@ -54,12 +54,14 @@ int cmd_eval(int argc, char** argv) {
                            .add("mean_abs_heading_drift_deg", e.policy.mean_abs_heading_drift_deg)
                            .add("mean_reward", e.policy.mean_reward));
       };
+      // One expert run on these seeds, the reference for every row.
+      const pipeline::ExpertRun expert = pipeline::evaluate_expert(setup, episodes, a.u64("seed"), threads);
       if (a.has("float")) {
         const pipeline::LoadedPolicy f = pipeline::load_policy(a.str("float"));
-        row("float", pipeline::evaluate(f.source, setup, episodes, a.u64("seed"), threads, progress));
+        row("float", pipeline::evaluate(f.source, setup, episodes, a.u64("seed"), threads, progress, &expert));
       }
-      row("int8", pipeline::evaluate(loaded.source, setup, episodes, a.u64("seed"), threads, progress));
-      r = pipeline::evaluate_firmware(loaded.tflite, setup, episodes, a.u64("seed"), threads, progress, &counters, !a.on("no-postprocess"));
+      row("int8", pipeline::evaluate(loaded.source, setup, episodes, a.u64("seed"), threads, progress, &expert));
+      r = pipeline::evaluate_firmware(loaded.tflite, setup, episodes, a.u64("seed"), threads, progress, &counters, !a.on("no-postprocess"), &expert);
       row(a.on("no-postprocess") ? "int8_firmware_raw" : "int8_firmware", r);
       std::printf("firmware counters: %lld steps, %lld IMU faults held, %lld missed deadlines, %lld safe stops\n",
                   static_cast<long long>(counters.steps), static_cast<long long>(counters.imu_faults),
