@@ -41,31 +41,59 @@ class SimHal final : public fw::Hal {
   }
 };
 
-// One firmware instance: the model loaded in place from the .tflite bytes (as on a 32-bit
-// MCU), its configuration from the "tinywalk_fw" blob, a caller-owned arena.
+// The bytes a robot would hold: the model with its "tinywalk_fw" blob, in 16-byte-aligned storage.
+// Made once per factory (all the offline float work) and shared read-only by every driver.
+struct FirmwareImage {
+  std::vector<std::max_align_t> storage;
+  size_t size = 0;
+  int joints = 0;
+  const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(storage.data()); }
+};
+
+// Loads an image as the firmware does: in place, configuration from the blob.
+fw::NetStatus load_image(const FirmwareImage& image, fw::NetworkView& net, fw::ControllerConfig& cfg) {
+  fw::TfliteBlob blob{};
+  const fw::NetStatus st = fw::tflite_load(image.bytes(), image.size, net, blob);
+  if (st != fw::NetStatus::kOk) return st;
+  if (fw::controller_config_read(blob.data, blob.size, cfg) != fw::BlobStatus::kOk || fw::controller_config_check(cfg, net) != fw::BlobStatus::kOk)
+    return fw::NetStatus::kBadMetadata;
+  return fw::NetStatus::kOk;
+}
+
+std::shared_ptr<const FirmwareImage> make_image(const quant::TfliteModel& model, const sim::CollectSetup& setup, bool postprocess) {
+  quant::TfliteModel with_blob = model;
+  with_blob.meta.firmware_blob = firmware_blob(model, firmware_config(model, setup.robot, firmware_settings(setup, postprocess)));
+  const std::string bytes = quant::write_tflite(with_blob);
+  auto image = std::make_shared<FirmwareImage>();
+  image->storage.resize((bytes.size() + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t));
+  std::memcpy(image->storage.data(), bytes.data(), bytes.size());
+  image->size = bytes.size();
+  image->joints = model.outputs();
+  // Fail here, on the caller's thread, rather than in a rollout worker.
+  fw::NetworkView net{};
+  fw::ControllerConfig cfg{};
+  const fw::NetStatus st = load_image(*image, net, cfg);
+  if (st != fw::NetStatus::kOk) throw InputError("", "--model", std::string("the firmware cannot load this model: ") + fw::net_status_name(st));
+  const fw::ControllerModel view{&net, &cfg, nullptr};
+  fw::ControllerData probe{};
+  std::vector<uint8_t> arena(fw::controller_arena_bytes(view));
+  if (fw::controller_init(view, probe, arena.data(), arena.size()) != fw::CtlStatus::kOk)
+    throw InputError("", "--model", "the firmware's controller rejects the model");
+  return image;
+}
+
+// One firmware instance over a shared image: its own network view, configuration (read from the
+// blob), arena and state.
 class FirmwareDriver : public sim::Driver {
  public:
-  FirmwareDriver(std::shared_ptr<const quant::TfliteModel> model, const sim::CollectSetup& setup, bool postprocess,
-                 FirmwareCounters* counters, std::mutex* mu)
-      : model_(std::move(model)), counters_(counters), mu_(mu) {
-    // The exact bytes a robot would hold, copied into 16-byte-aligned storage.
-    fw::ControllerConfig cfg = firmware_config(*model_, setup.robot, firmware_settings(setup, postprocess));
-    quant::TfliteModel with_blob = *model_;
-    with_blob.meta.firmware_blob = firmware_blob(*model_, cfg);
-    const std::string bytes = quant::write_tflite(with_blob);
-    storage_.resize((bytes.size() + 15) / 16);
-    std::memcpy(storage_.data(), bytes.data(), bytes.size());
-    fw::TfliteBlob blob{};
-    const fw::NetStatus st = fw::tflite_load(reinterpret_cast<const uint8_t*>(storage_.data()), bytes.size(), net_, blob);
-    if (st != fw::NetStatus::kOk) throw InputError("", "--model", std::string("the firmware cannot load this model: ") + fw::net_status_name(st));
-    if (fw::controller_config_read(blob.data, blob.size, cfg_) != fw::BlobStatus::kOk || fw::controller_config_check(cfg_, net_) != fw::BlobStatus::kOk)
-      throw InputError("", "--model", "the firmware rejects the model's tinywalk_fw configuration");
+  FirmwareDriver(std::shared_ptr<const FirmwareImage> image, FirmwareCounters* counters, std::mutex* mu)
+      : image_(std::move(image)), counters_(counters), mu_(mu) {
+    TW_CHECK(load_image(*image_, net_, cfg_) == fw::NetStatus::kOk, "a firmware image checked by make_image must load");
     model_view_ = {&net_, &cfg_, nullptr};
     fw::parser_reset(parser_);
     arena_.resize(fw::controller_arena_bytes(model_view_));
-    if (fw::controller_init(model_view_, data_, arena_.data(), arena_.size()) != fw::CtlStatus::kOk)
-      throw InputError("", "--model", "the firmware's controller rejects the model");
-    joints_ = model_->outputs();
+    TW_CHECK(fw::controller_init(model_view_, data_, arena_.data(), arena_.size()) == fw::CtlStatus::kOk, "controller_init on a checked image");
+    joints_ = image_->joints;
     targets_.resize(joints_);
   }
   ~FirmwareDriver() override { flush(); }
@@ -119,8 +147,7 @@ class FirmwareDriver : public sim::Driver {
     step_ = 0;
   }
 
-  std::shared_ptr<const quant::TfliteModel> model_;
-  std::vector<std::max_align_t> storage_;
+  std::shared_ptr<const FirmwareImage> image_;
   fw::NetworkView net_{};
   fw::ControllerConfig cfg_{};
   fw::ControllerModel model_view_{};
@@ -145,8 +172,8 @@ sim::DriverFactory firmware_driver(std::shared_ptr<const quant::TfliteModel> mod
   if (model->meta.joints != setup.robot.config.joints)
     throw InputError("", "--model", "the model was trained for joints of robot '" + model->meta.robot + "', not those of '" + setup.robot.config.name + "'");
   auto mu = std::make_shared<std::mutex>();
-  FirmwareDriver probe(model, setup, postprocess, nullptr, nullptr);  // fail early, on the caller's thread
-  return [model, &setup, postprocess, counters, mu] { return std::make_unique<FirmwareDriver>(model, setup, postprocess, counters, mu.get()); };
+  const std::shared_ptr<const FirmwareImage> image = make_image(*model, setup, postprocess);
+  return [image, counters, mu] { return std::make_unique<FirmwareDriver>(image, counters, mu.get()); };
 }
 
 EvalReport evaluate_firmware(std::shared_ptr<const quant::TfliteModel> model, const sim::CollectSetup& setup, int episodes, uint64_t seed,

@@ -211,7 +211,7 @@ StepResult controller_step(const ControllerModel& m, ControllerData& d, const Im
   // Observation -> int8 policy -> post-processing -> OpenCat degrees.
   observation_build(c.obs, d.obs, frame, d.last_action_cdeg, d.input);
   (m.infer ? m.infer : network_run)(*m.net, d.input, d.output, d.scratch, d.scratch_bytes);
-  postprocess_step(c.post, d.post, d.output, d.deg);
+  postprocess_run(c.post, d.post, d.output, d.deg);  // config validated by controller_init
   for (int j = 0; j < c.post.num_joints; ++j)
     d.last_action_cdeg[j] = c.history_source == kHistoryPolicy ? postprocess_dequantize(c.post, j, d.output[j]) : d.post.cmd_cdeg[j];
   ++d.policy_steps;

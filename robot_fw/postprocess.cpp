@@ -99,7 +99,11 @@ PostprocessStatus postprocess_step(const PostprocessConfig& cfg, PostprocessStat
     return PostprocessStatus::kNotInitialized;
   const PostprocessStatus st = postprocess_validate(cfg);
   if (st != PostprocessStatus::kOk) return st;
+  postprocess_run(cfg, state, net_out, firmware_deg_out);
+  return PostprocessStatus::kOk;
+}
 
+void postprocess_run(const PostprocessConfig& cfg, PostprocessState& state, const int8_t* net_out, int16_t* firmware_deg_out) {
   const int pos = state.ma_pos;
   for (int j = 0; j < cfg.num_joints; ++j) {
     // 1. dequantize, saturate.
@@ -147,7 +151,6 @@ PostprocessStatus postprocess_step(const PostprocessConfig& cfg, PostprocessStat
     firmware_deg_out[cfg.index_map[j]] = cdeg_to_deg(f);
   }
   state.ma_pos = pos + 1 == cfg.ma_window ? 0 : pos + 1;
-  return PostprocessStatus::kOk;
 }
 
 }  // namespace fw

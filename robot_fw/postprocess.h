@@ -120,6 +120,10 @@ PostprocessStatus postprocess_reset(const PostprocessConfig& cfg, PostprocessSta
 PostprocessStatus postprocess_step(const PostprocessConfig& cfg, PostprocessState& state, const int8_t* net_out,
                                    int16_t* firmware_deg_out);
 
+// The same step without the checks, for a caller that validated cfg and reset state with it once
+// (the controller does, at init): the per-step hot path. Preconditions as postprocess_step's kOk.
+void postprocess_run(const PostprocessConfig& cfg, PostprocessState& state, const int8_t* net_out, int16_t* firmware_deg_out);
+
 // Helpers (exposed for tests): floor(x / 2^s); round(x / d) ties away from zero (d > 0);
 // centidegrees -> degrees with the rule of stage 8.
 int32_t floor_shift(int32_t x, int s);

@@ -369,3 +369,23 @@ TEST(Postprocess, FullChainOnRandomInputIsBoundedAndAllocationFree) {
 }
 
 }  // namespace
+
+TEST(Postprocess, TheUncheckedRunIsTheStepWithoutItsChecks) {
+  PostprocessConfig c = base_config();
+  c.dead_zone_cdeg = 100;
+  c.ma_window = 4;
+  c.rate_limit_cdeg = 300;
+  PostprocessState a, b;
+  ASSERT_EQ(postprocess_reset(c, a, nullptr), S::kOk);
+  ASSERT_EQ(postprocess_reset(c, b, nullptr), S::kOk);
+  int8_t q[kMaxJoints];
+  int16_t fa[kOpenCatJointCount] = {}, fb[kOpenCatJointCount] = {};
+  for (int k = 0; k < 200; ++k) {
+    for (int j = 0; j < kMaxJoints; ++j) q[j] = static_cast<int8_t>((k * 37 + j * 11) % 256 - 128);
+    ASSERT_EQ(postprocess_step(c, a, q, fa), S::kOk);
+    postprocess_run(c, b, q, fb);
+    ASSERT_EQ(std::vector<int16_t>(fa, fa + kOpenCatJointCount), std::vector<int16_t>(fb, fb + kOpenCatJointCount)) << k;
+    ASSERT_EQ(a.ma_pos, b.ma_pos);
+    ASSERT_EQ(std::vector<int32_t>(a.cmd_cdeg, a.cmd_cdeg + kMaxJoints), std::vector<int32_t>(b.cmd_cdeg, b.cmd_cdeg + kMaxJoints));
+  }
+}
