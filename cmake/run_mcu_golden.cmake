@@ -3,19 +3,14 @@
 # checks the last line is `PASS ...`, parses the counts, writes the budget report JSON and
 # asserts the budgets (AVR: 32 KB flash, 2 KB SRAM with >= 25% left for the stack, a control
 # step <= 240,000 cycles = 15 ms at 16 MHz).
+include(${CMAKE_CURRENT_LIST_DIR}/mcu_common.cmake)
 if(MCU STREQUAL "avr")
   set(cmd ${SIMAVR} -m atmega328p -f 16000000 ${ELF})
 else()
   set(cmd ${QEMU} -M mps2-an386 -nographic -semihosting-config enable=on,target=native -icount shift=0 -kernel ${ELF})
 endif()
-execute_process(COMMAND ${cmd} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 120)
-set(all "${out}\n${err}")
-string(REGEX REPLACE "\x1b\\[[0-9;]*m" "" all "${all}")   # simavr colours UART lines
-string(REGEX REPLACE "\\.\n" "\n" all "${all}")           # ... and ends them with '.'
-message("${all}")
-if(all MATCHES "avr_gdb_init|crashed|FAULT exception")
-  message(FATAL_ERROR "${MCU}: the program crashed (see the emulator output above)")
-endif()
+tw_emulate(all ${MCU} "avr_gdb_init|crashed|FAULT exception" ${cmd})
+set(rc ${all_rc})
 if(NOT all MATCHES "(PASS|FAIL) steps=[^\n]*")
   message(FATAL_ERROR "${MCU}: no PASS/FAIL line (exit ${rc}): hung or crashed?")
 endif()
@@ -29,14 +24,7 @@ foreach(k steps policy_steps mismatches macs per_step_mean per_step_max per_any_
 endforeach()
 string(REGEX MATCH " unit=([a-z]+)" _ "${line}")
 set(unit "${CMAKE_MATCH_1}")
-execute_process(COMMAND ${SIZE} -A ${ELF} OUTPUT_VARIABLE sz)
-foreach(sec text data bss rodata)
-  string(REGEX MATCH "\n\\.${sec} +([0-9]+)" _ "${sz}")
-  set(sec_${sec} "${CMAKE_MATCH_1}")
-  if(sec_${sec} STREQUAL "")
-    set(sec_${sec} 0)
-  endif()
-endforeach()
+tw_elf_sections(${SIZE} ${ELF} sec)
 math(EXPR flash "${sec_text} + ${sec_data} + ${sec_rodata}")
 math(EXPR sram_static "${sec_data} + ${sec_bss}")
 math(EXPR sram_total "${sram_static} + ${stack_peak_bytes}")

@@ -59,6 +59,12 @@ JsonObject& JsonObject::add(const std::string& key, const std::vector<std::strin
   return raw(key, s + "]");
 }
 
+JsonObject& JsonObject::add(const std::string& key, const std::vector<JsonObject>& objects) {
+  std::string s = "[";
+  for (size_t i = 0; i < objects.size(); ++i) s += (i ? "," : "") + objects[i].str();
+  return raw(key, s + "]");
+}
+
 std::string JsonObject::str() const {
   std::string s = "{";
   for (size_t i = 0; i < fields_.size(); ++i)

@@ -20,6 +20,7 @@ class JsonObject {
   JsonObject& add(const std::string& key, const std::vector<double>& values);
   JsonObject& add(const std::string& key, const std::vector<std::string>& values);
   JsonObject& add(const std::string& key, const JsonObject& object);
+  JsonObject& add(const std::string& key, const std::vector<JsonObject>& objects);
   JsonObject& add_null(const std::string& key);
   std::string str() const;  // one line, no trailing newline
 

@@ -12,6 +12,7 @@
 #include "pipeline/firmware_config.h"
 #include "quantize/ptq.h"
 #include "quantize/tflite.h"
+#include "report/svg_plot.h"
 
 namespace tinywalk::pipeline {
 
@@ -21,14 +22,9 @@ std::string num(double v, const char* f = "%.3g") {
   std::snprintf(b, sizeof b, f, v);
   return b;
 }
-std::string esc_html(const std::string& s) {
-  std::string o;
-  for (char c : s) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-  return o;
-}
 std::string inline_md(const std::string& s) {
   // `code` spans and **bold**; everything else escaped.
-  std::string o, t = esc_html(s);
+  std::string o, t = report::xml_escape(s);
   bool code = false, bold = false;
   for (size_t i = 0; i < t.size(); ++i) {
     if (t[i] == '`') {
@@ -62,7 +58,7 @@ std::vector<std::string> cells(const std::string& row) {
 
 std::string markdown_to_html(const std::string& md, const std::string& title) {
   std::ostringstream h;
-  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << esc_html(title)
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << report::xml_escape(title)
     << "</title>\n<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left}"
        "th{background:#eee}code{background:#f3f3f3;padding:0 .2em}h1{border-bottom:2px solid #333}h2{border-bottom:1px solid #ccc}"
@@ -162,12 +158,13 @@ Datasheet make_datasheet(const DatasheetOptions& o) {
       for (size_t k = 0; k < n["signals"].size(); ++k)
         s << "- `" << n["signals"][k].as<std::string>() << "` x " << n["history"][k].as<int>() << " frames\n";
   }
-  s << "\nPost-processing (firmware, fixed point): `" << md.postprocess_yaml.substr(0, md.postprocess_yaml.find_last_not_of('\n') + 1) << "`\n\n";
-  {
-    std::string pp = md.postprocess_yaml;
-    for (char& c : pp) if (c == '\n') c = ';';
-    (void)pp;
-  }
+  const PostprocessSettings pp = parse_postprocess(md.postprocess_yaml, o.model_path);
+  auto off_or = [](double v, const std::string& on) { return v > 0 ? on : std::string("off"); };
+  s << "\nPost-processing in the firmware (fixed point): dead zone " << off_or(pp.dead_zone_deg, num(pp.dead_zone_deg) + " deg")
+    << ", moving average " << (pp.moving_average > 1 ? "over " + std::to_string(pp.moving_average) + " commands" : std::string("off"))
+    << ", 2nd-order low-pass " << off_or(pp.lowpass_cutoff_hz, num(pp.lowpass_cutoff_hz) + " Hz") << ", rate limit "
+    << off_or(pp.rate_limit_deg_per_step, num(pp.rate_limit_deg_per_step) + " deg per step") << ", clamp to the URDF joint limits "
+    << (pp.clamp_to_firmware_limits ? "on" : "off") << ".\n\n";
 
   s << "## The data\n\n";
   s << "- Imitation of a privileged expert (foot-space gait tracking with feedback) in the Bullet simulation of the " << md.robot

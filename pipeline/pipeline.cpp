@@ -387,13 +387,13 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
   const std::string mjson = fw + "/mcu.json";
   if (o.mcu) {
     stages.run("mcu", "mcu2 " + quant::fnv1a_hex(read_file(i8)) + " " + config_hash, {mjson}, [&] {
-      std::string rows = "[";
+      std::vector<JsonObject> rows;
       for (const McuRun& m : measure_on_mcus(i8, fw, collect_path)) {
         log("  " + m.target + ": " + (m.passed ? "bit-exact on the emulated chip, within budget" : m.reason) +
             (m.image_hex.empty() ? "" : "; NyBoard image " + m.image_hex + " (" + std::to_string(m.image_flash_bytes) + " B flash)"));
-        rows += (rows.size() > 1 ? "," : "") + JsonObject().add("target", m.target).add("ran", m.ran).add("passed", m.passed).add("reason", m.reason).add("report", m.json).add("image", m.image_hex).str();
+        rows.push_back(JsonObject().add("target", m.target).add("ran", m.ran).add("passed", m.passed).add("reason", m.reason).add("report", m.json).add("image", m.image_hex));
       }
-      write_file_atomic(mjson, "{\"targets\":" + rows + "]}\n");
+      write_file_atomic(mjson, JsonObject().add("targets", rows).str() + "\n");
     });
   }
   // Scenario checks (int8 in the firmware and float, same seeds) and the policy datasheet.
@@ -415,9 +415,8 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                    ds.firmware_results.push_back(run_scenario(x, fwm, co, &ex));
                    ds.float_results.push_back(run_scenario(x, flm, co, &ex));
                  }
-                 std::string arr = "[";
-                 for (size_t k = 0; k < ds.firmware_results.size(); ++k) arr += (k ? "," : "") + result_json(ds.firmware_results[k]).str();
-                 arr += "]";
+                 std::vector<JsonObject> rows;
+                 for (const ScenarioResult& r : ds.firmware_results) rows.push_back(result_json(r));
                  bool all = true;
                  for (const auto& r : ds.firmware_results) all = all && r.passed;
                  write_file_atomic(D + "/check.xml", junit_xml(ds.firmware_results));
@@ -431,8 +430,7 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
                  const Datasheet sheet = make_datasheet(ds);
                  write_file_atomic(D + "/datasheet.md", sheet.markdown);
                  write_file_atomic(D + "/datasheet.html", sheet.html);
-                 write_file_atomic(cjson, "{\"ok\":" + std::string(all ? "true" : "false") + ",\"mode\":\"firmware\",\"episodes\":" +
-                                              std::to_string(o.check_episodes) + ",\"scenarios\":" + arr + "}\n");
+                 write_file_atomic(cjson, JsonObject().add("ok", all).add("mode", "firmware").add("episodes", o.check_episodes).add("scenarios", rows).str() + "\n");
                });
   }
   // Summary in Markdown and JSON.

@@ -55,6 +55,11 @@ void put_i32(char* buf, size_t cap, size_t* n, int32_t v) {
 void put_str(char* buf, size_t cap, size_t* n, const char* s) {
   for (char c = TW_STR_CHAR(s); c && *n < cap; c = TW_STR_CHAR(++s)) buf[(*n)++] = c;
 }
+// " label=value": label is a TW_STR literal.
+void put_field(char* buf, size_t cap, size_t* n, const char* label, uint32_t v) {
+  put_str(buf, cap, n, label);
+  put_u32(buf, cap, n, v);
+}
 void put_mode(char* buf, size_t cap, size_t* n, Mode m) {
   switch (m) {
     case Mode::kIdle: return put_str(buf, cap, n, TW_STR("idle"));
@@ -229,16 +234,11 @@ size_t controller_format_status(const ControllerData& d, char* buf, size_t cap) 
   size_t n = 0;
   put_str(buf, cap, &n, TW_STR("mode="));
   put_mode(buf, cap, &n, d.mode);
-  put_str(buf, cap, &n, TW_STR(" steps="));
-  put_u32(buf, cap, &n, d.steps);
-  put_str(buf, cap, &n, TW_STR(" policy="));
-  put_u32(buf, cap, &n, d.policy_steps);
-  put_str(buf, cap, &n, TW_STR(" faults="));
-  put_u32(buf, cap, &n, d.imu_faults);
-  put_str(buf, cap, &n, TW_STR(" misses="));
-  put_u32(buf, cap, &n, d.deadline_misses);
-  put_str(buf, cap, &n, TW_STR(" stops="));
-  put_u32(buf, cap, &n, d.safe_stops);
+  put_field(buf, cap, &n, TW_STR(" steps="), d.steps);
+  put_field(buf, cap, &n, TW_STR(" policy="), d.policy_steps);
+  put_field(buf, cap, &n, TW_STR(" faults="), d.imu_faults);
+  put_field(buf, cap, &n, TW_STR(" misses="), d.deadline_misses);
+  put_field(buf, cap, &n, TW_STR(" stops="), d.safe_stops);
   put_str(buf, cap, &n, TW_STR("\n"));
   return n;
 }

@@ -69,13 +69,9 @@ int cmd_check(int argc, char** argv) {
     std::printf("%s: %zu of %zu scenarios passed (mode %s)\n", ok ? "PASS" : "FAIL", results.size() - failed, results.size(),
                 pipeline::to_string(mode));
     if (a.json()) {
-      // {"ok":..,"mode":..,"model":..,"scenarios":[{..}, ..]}
-      std::string line = JsonObject().add("ok", ok).add("mode", pipeline::to_string(mode)).add("model", a.str("model")).add("failed", failed).str();
-      line.pop_back();
-      line += ",\"scenarios\":[";
-      for (size_t i = 0; i < results.size(); ++i) line += (i ? "," : "") + pipeline::result_json(results[i]).str();
-      line += "]}";
-      std::printf("%s\n", line.c_str());
+      std::vector<JsonObject> rows;
+      for (const pipeline::ScenarioResult& r : results) rows.push_back(pipeline::result_json(r));
+      print_json(JsonObject().add("ok", ok).add("mode", pipeline::to_string(mode)).add("model", a.str("model")).add("failed", failed).add("scenarios", rows));
     }
     return ok ? kOk : kCheckFailed;
   });

@@ -59,6 +59,12 @@ std::string error_of(const std::string& text) {
 }
 }  // namespace
 
+TEST(Json, WritesArraysOfObjects) {
+  std::vector<JsonObject> rows{JsonObject().add("name", "a").add("n", 1), JsonObject().add("name", "b\"").add("n", 2)};
+  EXPECT_EQ(JsonObject().add("ok", true).add("rows", rows).add("none", std::vector<JsonObject>{}).str(),
+            "{\"ok\":true,\"rows\":[{\"name\":\"a\",\"n\":1},{\"name\":\"b\\\"\",\"n\":2}],\"none\":[]}");
+}
+
 TEST(Json, WritesOrderedOneLineObjectAndNullForNonFinite) {
   JsonObject o;
   o.add("a", 1.5).add("b", true).add("s", "q\"\n").add("nan", std::nan("")).add("v", std::vector<double>{1, 0.25});

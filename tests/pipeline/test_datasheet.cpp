@@ -27,6 +27,7 @@ TEST(Datasheet, DescribesTheModelFromItsFile) {
   EXPECT_HAS(d.markdown, "27 -> 32 (ReLU) -> 32 (ReLU) -> 8 (linear)");
   EXPECT_HAS(d.markdown, "| parameters | 2216 (2144 int8 weights, 72 int32 biases) |");
   EXPECT_HAS(d.markdown, "embedded (metadata `tinywalk_fw`");
+  EXPECT_HAS(d.markdown, "dead zone 1 deg, moving average over 4 commands, 2nd-order low-pass off");
   EXPECT_HAS(d.html, "<table>");
 }
 
