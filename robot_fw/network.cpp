@@ -235,6 +235,13 @@ NetStatus tflite_load(const uint8_t* bytes, size_t size, NetworkView& net, Tflit
 
   // Operators in order: input -> FC -> ... -> output (the chain tinywalk writes).
   net.num_layers = static_cast<int>(nops);
+  // The chain: operator 0 reads the graph's input, each next one the previous one's output,
+  // the last one writes the graph's output (any other order is refused, not misread).
+  uint32_t gin = 0, gin_n = 0, gout = 0, gout_n = 0;
+  if (!fb.vec(sg, kSgInputs, 4, &gin, &gin_n) || !fb.vec(sg, kSgOutputs, 4, &gout, &gout_n) || gin_n != 1 || gout_n != 1)
+    return fb.ok ? NetStatus::kBadShape : NetStatus::kTruncated;
+  int32_t expect_in = static_cast<int32_t>(fb.u32(gin));
+  const int32_t graph_out = static_cast<int32_t>(fb.u32(gout));
   for (uint32_t k = 0; k < nops; ++k) {
     const uint32_t op = fb.table_at(ops, k);
     uint32_t ip = 0, in_n = 0, outp = 0, out_n = 0;
@@ -245,6 +252,8 @@ NetStatus tflite_load(const uint8_t* bytes, size_t size, NetworkView& net, Tflit
     const int32_t i_in = static_cast<int32_t>(fb.u32(ip)), i_w = static_cast<int32_t>(fb.u32(ip + 4));
     const int32_t i_b = in_n >= 3 ? static_cast<int32_t>(fb.u32(ip + 8)) : -1;
     const int32_t i_out = static_cast<int32_t>(fb.u32(outp));
+    if (i_in != expect_in || (k + 1 == nops && i_out != graph_out)) return NetStatus::kBadShape;
+    expect_in = i_out;
     if (!read_tensor(fb, tensors, ntensors, i_in, tin) || !read_tensor(fb, tensors, ntensors, i_w, tw) ||
         !read_tensor(fb, tensors, ntensors, i_out, tout))
       return fb.ok ? NetStatus::kBadTensor : NetStatus::kTruncated;

@@ -244,3 +244,25 @@ TEST(FirmwareConfig, CalibrationOffsetsMoveTheSentDegreesNotTheSimulatedJoints) 
   obs.last_action = bittle().config.standing_pose;
   for (int k = 0; k < 10; ++k) EXPECT_EQ(da->act(obs), db->act(obs)) << k;
 }
+
+#include "quantize/tflite_subset_generated.h"
+
+TEST(FirmwareLoader, OperatorsMustFormTheChainFromGraphInputToOutput) {
+  quant::TfliteModel q = toy_int8(13);
+  q.meta.firmware_blob = pipeline::firmware_blob(q, pipeline::firmware_config(q, bittle(), pipeline::FirmwareSettings{}));
+  const std::string bytes = quant::write_tflite(q);
+  Loaded l;
+  load(bytes, l);
+  ASSERT_EQ(fw::tflite_load(l.bytes(), l.size, l.net, l.blob), fw::NetStatus::kOk);
+  // Point the graph's output at a hidden layer's tensor, then the first layer's input elsewhere:
+  // shapes alone would still chain, the tensor indices do not.
+  for (int variant = 0; variant < 2; ++variant) {
+    load(bytes, l);
+    const auto* sg = tinywalk::tflite::GetModel(l.bytes())->subgraphs()->Get(0);
+    if (variant == 0)
+      const_cast<flatbuffers::Vector<int32_t>*>(sg->outputs())->Mutate(0, 3);  // fc0's output
+    else
+      const_cast<flatbuffers::Vector<int32_t>*>(sg->operators()->Get(1)->inputs())->Mutate(0, 0);  // fc1 reads the graph input
+    EXPECT_EQ(fw::tflite_load(l.bytes(), l.size, l.net, l.blob), fw::NetStatus::kBadShape) << variant;
+  }
+}
